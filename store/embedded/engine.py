@@ -1,0 +1,439 @@
+"""deploylens embedded engine: the ClickHouse engine (chDB) behind a local
+ClickHouse-HTTP-compatible endpoint.
+
+Every query runs in the real ClickHouse engine that chDB embeds; this file only
+speaks enough of the ClickHouse HTTP interface for clickhouse-go's HTTP protocol
+(and curl or Grafana's ClickHouse data source over HTTP) to use it:
+
+* the query comes in the body, or in the `query` URL parameter with the body as
+  INSERT data (`INSERT ... FORMAT Native` streamed in chunks, constant memory);
+* results are written in `default_format` (Native for clickhouse-go) unless the
+  query names its own FORMAT;
+* `param_NAME` URL parameters become query parameters ({NAME:Type});
+* other URL parameters are ClickHouse settings, applied to that query only;
+* errors go back as HTTP 500 with `X-ClickHouse-Exception-Code` and the
+  ClickHouse "Code: N. DB::Exception: ..." text.
+
+clickhouse-go reads result blocks at the revision the server reports in its hello
+query. chDB writes Native at protocol revision 0, so the hello answer is encoded at
+the client's revision but reports revision() = 0; every later result is then read
+at revision 0, which is exactly what chDB emits (see DESIGN.md §3).
+
+chDB allows one statement at a time per connection, so statements are serialised
+with a lock; HTTP handling itself is threaded.
+"""
+
+import argparse
+import gzip
+import http.server
+import os
+import re
+import signal
+import socketserver
+import struct
+import sys
+import threading
+import time
+import urllib.parse
+import zlib
+
+import chdb.state as chdb_state
+
+RESERVED_PARAMS = {
+    "query",
+    "database",
+    "default_format",
+    "client_protocol_version",
+    "query_id",
+    "quota_key",
+    "session_id",
+    "session_timeout",
+    "session_check",
+    "compress",
+    "decompress",
+    "user",
+    "password",
+    "wait_end_of_query",
+    "enable_http_compression",
+    "http_zlib_compression_level",
+    "send_progress_in_http_headers",
+    "buffer_size",
+    "add_http_cors_header",
+}
+
+HELLO_RE = re.compile(
+    r"^\s*SELECT\s+displayName\(\)\s*,\s*version\(\)\s*,\s*revision\(\)\s*,\s*timezone\(\)\s*;?\s*$",
+    re.IGNORECASE,
+)
+INSERT_FORMAT_RE = re.compile(
+    r"^(?P<head>\s*INSERT\s+INTO\s+.+?)\s+FORMAT\s+(?P<format>\w+)\s*;?\s*$",
+    re.IGNORECASE | re.DOTALL,
+)
+CODE_RE = re.compile(r"Code:\s*(\d+)\.")
+SETTING_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+MIN_REVISION_WITH_CUSTOM_SERIALIZATION = 54454
+MAX_QUERY_BYTES = 64 << 20
+
+
+def uvarint(n):
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def native_string(s):
+    b = s.encode("utf-8")
+    return uvarint(len(b)) + b
+
+
+def hello_block(client_revision, display_name, version, timezone):
+    """One Native block with the hello row, encoded at the client's revision."""
+    cols = [
+        ("displayName()", "String", native_string(display_name)),
+        ("version()", "String", native_string(version)),
+        ("revision()", "UInt32", struct.pack("<I", 0)),
+        ("timezone()", "String", native_string(timezone)),
+    ]
+    out = bytearray()
+    if client_revision > 0:
+        # BlockInfo: field 1 is_overflows, field 2 bucket_num, 0 terminator.
+        out += uvarint(1) + b"\x00" + uvarint(2) + struct.pack("<i", -1) + uvarint(0)
+    out += uvarint(len(cols)) + uvarint(1)
+    for name, typ, data in cols:
+        out += native_string(name) + native_string(typ)
+        if client_revision >= MIN_REVISION_WITH_CUSTOM_SERIALIZATION:
+            out += b"\x00"
+        out += data
+    return bytes(out)
+
+
+def quote_setting(value):
+    if re.fullmatch(r"-?\d+(\.\d+)?", value):
+        return value
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+class EngineError(Exception):
+    def __init__(self, code, message, status=500):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+class Engine:
+    def __init__(self, path):
+        self.lock = threading.Lock()
+        self.conn = chdb_state.connect(path)
+        row = self.conn.query("SELECT displayName(), version(), timezone()", "TSV").bytes()
+        name, version, tz = row.decode().rstrip("\n").split("\t")
+        self.display_name = name
+        self.version = version
+        # deploylens stores every time as UTC; the server time zone is UTC.
+        self.timezone = "UTC"
+
+    @staticmethod
+    def _error(exc):
+        msg = str(exc)
+        m = CODE_RE.search(msg)
+        code = int(m.group(1)) if m else 1001
+        status = 500
+        if code in (62, 47, 60, 81, 16, 36, 43, 53, 386, 70, 6, 27, 26, 72, 117, 33):
+            # syntax, unknown identifier/table/database/column, bad arguments,
+            # type mismatch, cannot parse: the client's fault.
+            status = 400 if code not in (60, 81) else 404
+        if not msg.startswith("Code:"):
+            msg = "Code: %d. DB::Exception: %s" % (code, msg)
+        return EngineError(code, msg, status)
+
+    def _apply_settings(self, settings):
+        applied = []
+        for name, value in settings.items():
+            if not SETTING_NAME_RE.match(name):
+                raise EngineError(115, "Code: 115. DB::Exception: Unknown setting %r. (UNKNOWN_SETTING)" % name, 400)
+            self.conn.query("SET %s = %s" % (name, quote_setting(value)))
+            applied.append(name)
+        return applied
+
+    def _reset_settings(self, applied):
+        for name in applied:
+            try:
+                self.conn.query("SET %s = DEFAULT" % name)
+            except Exception:  # a failed reset must not hide the query's own result
+                pass
+
+    def run(self, sql, fmt, params, settings, database):
+        with self.lock:
+            applied = []
+            try:
+                if database and database != "default":
+                    self.conn.query("USE %s" % quote_identifier(database))
+                applied = self._apply_settings(settings)
+                res = self.conn.query(sql, fmt, params=params)
+                return res.bytes() if hasattr(res, "bytes") else bytes(res)
+            except EngineError:
+                raise
+            except Exception as exc:
+                raise self._error(exc)
+            finally:
+                self._reset_settings(applied)
+                if database and database != "default":
+                    try:
+                        self.conn.query("USE default")
+                    except Exception:
+                        pass
+
+    def insert(self, head, fmt, chunks, settings, database):
+        with self.lock:
+            applied = []
+            inserter = None
+            try:
+                if database and database != "default":
+                    self.conn.query("USE %s" % quote_identifier(database))
+                applied = self._apply_settings(settings)
+                inserter = self.conn.send_insert(head, fmt)
+                for chunk in chunks:
+                    if chunk:
+                        inserter.append(chunk)
+                result = inserter.finish()
+                inserter = None
+                return result
+            except EngineError:
+                raise
+            except Exception as exc:
+                raise self._error(exc)
+            finally:
+                if inserter is not None:
+                    try:
+                        inserter.cancel()
+                    except Exception:
+                        pass
+                self._reset_settings(applied)
+                if database and database != "default":
+                    try:
+                        self.conn.query("USE default")
+                    except Exception:
+                        pass
+
+    def close(self):
+        with self.lock:
+            self.conn.close()
+
+
+def quote_identifier(name):
+    return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + "`"
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "deploylens-engine"
+    engine = None  # set by serve()
+
+    def log_message(self, fmt, *args):  # quiet: deploylens logs requests itself
+        pass
+
+    # -- body readers -------------------------------------------------------
+    def _raw_chunks(self):
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            while True:
+                line = self.rfile.readline(65537)
+                if not line:
+                    raise EngineError(33, "Code: 33. DB::Exception: Truncated chunked body. (CANNOT_READ_ALL_DATA)", 400)
+                size = int(line.split(b";", 1)[0].strip() or b"0", 16)
+                if size == 0:
+                    # trailer lines until an empty line
+                    while True:
+                        t = self.rfile.readline(65537)
+                        if t in (b"\r\n", b"\n", b""):
+                            break
+                    return
+                data = self.rfile.read(size)
+                self.rfile.readline(3)
+                yield data
+        else:
+            remaining = int(self.headers.get("Content-Length", "0") or "0")
+            while remaining > 0:
+                data = self.rfile.read(min(remaining, 1 << 20))
+                if not data:
+                    raise EngineError(33, "Code: 33. DB::Exception: Truncated body. (CANNOT_READ_ALL_DATA)", 400)
+                remaining -= len(data)
+                yield data
+
+    def _chunks(self):
+        enc = self.headers.get("Content-Encoding", "").lower()
+        if enc in ("", "identity", "none"):
+            yield from self._raw_chunks()
+        elif enc in ("gzip", "deflate"):
+            d = zlib.decompressobj(16 + zlib.MAX_WBITS if enc == "gzip" else zlib.MAX_WBITS)
+            for c in self._raw_chunks():
+                yield d.decompress(c)
+            yield d.flush()
+        else:
+            # drain so the connection stays usable, then refuse
+            for _ in self._raw_chunks():
+                pass
+            raise EngineError(
+                36,
+                "Code: 36. DB::Exception: Content-Encoding %r is not supported by the embedded engine; use none or gzip. (BAD_ARGUMENTS)" % enc,
+                400,
+            )
+
+    # -- responses ------------------------------------------------------------
+    def _send(self, status, body, headers=None):
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("X-ClickHouse-Server-Display-Name", self.engine.display_name)
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _send_error(self, err):
+        body = (err.message.rstrip("\n") + "\n").encode("utf-8", "replace")
+        self._send(
+            err.status,
+            body,
+            {
+                "X-ClickHouse-Exception-Code": str(err.code),
+                "Content-Type": "text/plain; charset=UTF-8",
+            },
+        )
+
+    # -- handlers -------------------------------------------------------------
+    def do_GET(self):
+        u = urllib.parse.urlsplit(self.path)
+        if u.path in ("/ping", "/") and "query" not in urllib.parse.parse_qs(u.query):
+            self._send(200, b"Ok.\n", {"Content-Type": "text/plain; charset=UTF-8"})
+            return
+        if u.path == "/replicas_status":
+            self._send(200, b"Ok.\n")
+            return
+        self._handle(u)
+
+    do_HEAD = do_GET
+
+    def do_POST(self):
+        self._handle(urllib.parse.urlsplit(self.path))
+
+    def _handle(self, u):
+        try:
+            if u.path not in ("/", ""):
+                raise EngineError(
+                    36, "Code: 36. DB::Exception: Unknown handler %s. (BAD_ARGUMENTS)" % u.path, 404
+                )
+            params = urllib.parse.parse_qs(u.query, keep_blank_values=True)
+            single = {k: v[-1] for k, v in params.items()}
+            fmt = single.get("default_format") or "TabSeparated"
+            database = single.get("database", "")
+            query_params = {k[6:]: v for k, v in single.items() if k.startswith("param_")}
+            settings = {
+                k: v
+                for k, v in single.items()
+                if k not in RESERVED_PARAMS and not k.startswith("param_")
+                and not k.endswith("_format") and not k.endswith("_structure")
+            }
+            url_query = single.get("query", "")
+            m = INSERT_FORMAT_RE.match(url_query) if url_query else None
+            if m and self.command == "POST":
+                result = self.engine.insert(m.group("head"), m.group("format"), self._chunks(), settings, database)
+                summary = '{"written_rows":"%d","written_bytes":"%d"}' % (
+                    getattr(result, "rows_written", 0),
+                    getattr(result, "bytes_written", 0),
+                )
+                self._send(200, b"", {"X-ClickHouse-Summary": summary})
+                return
+            body = b"".join(self._chunks()) if self.command == "POST" else b""
+            if len(body) > MAX_QUERY_BYTES:
+                raise EngineError(
+                    36, "Code: 36. DB::Exception: Query larger than %d bytes. (BAD_ARGUMENTS)" % MAX_QUERY_BYTES, 413
+                )
+            sql = url_query
+            if body:
+                sql = (sql + "\n" if sql else "") + body.decode("utf-8")
+            if not sql.strip():
+                raise EngineError(
+                    62, "Code: 62. DB::Exception: Empty query. (SYNTAX_ERROR)", 400
+                )
+            if HELLO_RE.match(sql) and fmt == "Native":
+                rev = int(single.get("client_protocol_version", "0") or 0)
+                out = hello_block(rev, self.engine.display_name, self.engine.version, self.engine.timezone)
+            else:
+                out = self.engine.run(sql, fmt, query_params, settings, database)
+            self._send(200, out, {"X-ClickHouse-Format": fmt, "X-ClickHouse-Timezone": self.engine.timezone})
+        except EngineError as err:
+            self._send_error(err)
+        except (ValueError, UnicodeDecodeError) as exc:
+            self._send_error(EngineError(27, "Code: 27. DB::Exception: %s. (CANNOT_PARSE_INPUT_ASSERTION_FAILED)" % exc, 400))
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def watch_parent(parent_pid, shutdown):
+    """Stop when the process that started us is gone (it may have been SIGKILLed)."""
+    while True:
+        time.sleep(0.5)
+        if os.getppid() != parent_pid:
+            shutdown()
+            return
+
+
+def main():
+    ap = argparse.ArgumentParser(description="deploylens embedded ClickHouse engine (chDB)")
+    ap.add_argument("--data-dir", required=True)
+    ap.add_argument("--addr", default="127.0.0.1:0")
+    ap.add_argument("--addr-file", default="")
+    ap.add_argument("--follow-parent", action="store_true")
+    args = ap.parse_args()
+
+    os.makedirs(args.data_dir, exist_ok=True)
+    host, _, port = args.addr.rpartition(":")
+    host = host.strip("[]") or "127.0.0.1"
+    Handler.engine = Engine(os.path.join(args.data_dir, "clickhouse"))
+    httpd = Server((host, int(port or 0)), Handler)
+    bound = "%s:%d" % httpd.server_address[:2]
+
+    def shutdown(*_):
+        threading.Thread(target=httpd.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
+    if args.follow_parent:
+        threading.Thread(target=watch_parent, args=(os.getppid(), shutdown), daemon=True).start()
+
+    if args.addr_file:
+        tmp = args.addr_file + ".tmp"
+        with open(tmp, "w") as f:
+            f.write("http://%s\n%d\n" % (bound, os.getpid()))
+        os.replace(tmp, args.addr_file)
+    # One line the parent waits for; everything after goes to stderr.
+    sys.stdout.write("ready http://%s version %s\n" % (bound, Handler.engine.version))
+    sys.stdout.flush()
+    try:
+        httpd.serve_forever(poll_interval=0.2)
+    finally:
+        httpd.server_close()
+        Handler.engine.close()
+        if args.addr_file:
+            try:
+                with open(args.addr_file) as f:
+                    mine = f.read().split()[1:2] == [str(os.getpid())]
+                if mine:
+                    os.remove(args.addr_file)
+            except OSError:
+                pass
+
+
+if __name__ == "__main__":
+    main()
