@@ -24,6 +24,8 @@ import (
 
 type serveFlags struct {
 	storeFlags
+	ingestFlags
+	queryFlags
 	httpAddr        string
 	grpcAddr        string
 	role            string
@@ -54,6 +56,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	f.storeFlags.register(fs)
+	f.ingestFlags.register(fs)
+	f.queryFlags.register(fs)
 	fs.StringVar(&f.httpAddr, "http-addr", ":8080", "HTTP listen address (ingest, query API, health, metrics)")
 	fs.StringVar(&f.grpcAddr, "grpc-addr", ":4317", "OTLP/gRPC listen address")
 	fs.StringVar(&f.role, "role", "all", "which role this process serves: all, ingest or query")
@@ -116,6 +120,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	})
 	if f.role == "all" || f.role == "query" {
 		query.RegisterCatalog(srv, &query.Catalog{Conn: st.Conn})
+		if err := f.queryFlags.registerQuery(ctx, srv, st, log); err != nil {
+			return err
+		}
+	}
+	if f.role == "all" || f.role == "ingest" {
+		stopIngest, err := f.ingestFlags.registerIngest(ctx, srv, st, log)
+		if err != nil {
+			return err
+		}
+		// Runs after the HTTP server has drained: flush what is buffered.
+		defer stopIngest()
 	}
 	if err := srv.Listen(); err != nil {
 		return err
