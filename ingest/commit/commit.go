@@ -1,0 +1,310 @@
+// Package commit is ingest's one way into ClickHouse: a group committer that
+// merges the rows of concurrent requests into one INSERT per table and
+// acknowledges each request only once its rows are stored.
+//
+// A request's rows are flushed when the pending group reaches MaxRows or
+// MaxDelay after its first row, whichever comes first. Memory is bounded by
+// MaxPendingRows: past it Commit fails fast with ErrOverloaded, so receivers
+// answer 503/429 with Retry-After instead of buffering without end. A failed
+// insert fails every request of its group; none of them is acknowledged, and
+// their re-deliveries collapse on the tables' idempotency keys.
+package commit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Rows is a set of rows for one table that appends itself to a batch.
+type Rows interface {
+	// InsertSQL is the batch's statement, e.g. "INSERT INTO deployments (a, b)".
+	// Rows with the same InsertSQL share one INSERT.
+	InsertSQL() string
+	Len() int
+	// AppendTo appends every row to a batch prepared with InsertSQL.
+	AppendTo(b driver.Batch) error
+}
+
+var (
+	// ErrOverloaded means the pending buffer is full: retry later.
+	ErrOverloaded = errors.New("ingest buffer is full: ClickHouse is slow or unavailable")
+	// ErrClosed means the committer is shutting down.
+	ErrClosed = errors.New("ingest is shutting down")
+)
+
+// InsertError is a failed insert: nothing of the request was acknowledged.
+type InsertError struct {
+	Table string
+	Err   error
+}
+
+func (e *InsertError) Error() string { return fmt.Sprintf("insert into %s: %v", e.Table, e.Err) }
+func (e *InsertError) Unwrap() error { return e.Err }
+
+// RetryAfter says how long a client should wait before retrying after err.
+func RetryAfter(err error) time.Duration {
+	var ie *InsertError
+	switch {
+	case errors.Is(err, ErrOverloaded):
+		return time.Second
+	case errors.As(err, &ie), errors.Is(err, ErrClosed):
+		return 5 * time.Second
+	}
+	return time.Second
+}
+
+// Options tune the committer.
+type Options struct {
+	MaxRows        int           // flush a group at this many rows (default 20000)
+	MaxDelay       time.Duration // flush a group this long after its first row (default 50ms)
+	MaxPendingRows int           // rows buffered or in flight before ErrOverloaded (default 500000)
+	Workers        int           // concurrent inserts (default 2)
+	InsertTimeout  time.Duration // per flush (default 60s)
+	Log            *slog.Logger
+}
+
+func (o *Options) defaults() {
+	if o.MaxRows <= 0 {
+		o.MaxRows = 20000
+	}
+	if o.MaxDelay <= 0 {
+		o.MaxDelay = 50 * time.Millisecond
+	}
+	if o.MaxPendingRows <= 0 {
+		o.MaxPendingRows = 500000
+	}
+	if o.MaxPendingRows < o.MaxRows {
+		o.MaxPendingRows = o.MaxRows
+	}
+	if o.Workers <= 0 {
+		o.Workers = 2
+	}
+	if o.InsertTimeout <= 0 {
+		o.InsertTimeout = 60 * time.Second
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+}
+
+type request struct {
+	rows []Rows
+	n    int
+	done chan error
+}
+
+type group struct {
+	reqs []*request
+	n    int
+}
+
+// Committer is the group committer.
+type Committer struct {
+	conn driver.Conn
+	opt  Options
+	m    *metrics
+
+	mu      sync.Mutex
+	cur     *group
+	pending int // rows accepted and not yet answered
+	closed  bool
+	timer   *time.Timer
+
+	groups  chan *group
+	sending sync.WaitGroup // groups taken and not yet handed to a worker
+	wg      sync.WaitGroup
+}
+
+// New starts a committer writing through conn. reg may be nil.
+func New(conn driver.Conn, opt Options, reg prometheus.Registerer) *Committer {
+	opt.defaults()
+	c := &Committer{conn: conn, opt: opt, m: newMetrics(reg), groups: make(chan *group, opt.Workers)}
+	for i := 0; i < opt.Workers; i++ {
+		c.wg.Add(1)
+		go c.worker()
+	}
+	return c
+}
+
+// Commit stores rows and returns once they are committed, or with the reason
+// they are not. If ctx ends first Commit returns ctx.Err(), and the rows may
+// or may not be stored later: the caller must not acknowledge them.
+func (c *Committer) Commit(ctx context.Context, rows ...Rows) error {
+	req := &request{done: make(chan error, 1)}
+	for _, r := range rows {
+		if r != nil && r.Len() > 0 {
+			req.rows = append(req.rows, r)
+			req.n += r.Len()
+		}
+	}
+	if req.n == 0 {
+		return nil
+	}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return ErrClosed
+	}
+	if c.pending+req.n > c.opt.MaxPendingRows && c.pending > 0 {
+		c.mu.Unlock()
+		c.m.overloaded.Inc()
+		return ErrOverloaded
+	}
+	c.pending += req.n
+	c.m.pending.Set(float64(c.pending))
+	if c.cur == nil {
+		c.cur = &group{}
+		c.timer = time.AfterFunc(c.opt.MaxDelay, c.flushTimer)
+	}
+	c.cur.reqs = append(c.cur.reqs, req)
+	c.cur.n += req.n
+	var full *group
+	if c.cur.n >= c.opt.MaxRows {
+		full = c.takeLocked()
+	}
+	c.mu.Unlock()
+	c.dispatch(full)
+	select {
+	case err := <-req.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// takeLocked detaches the current group; the caller must hand it over with
+// dispatch. c.mu must be held.
+func (c *Committer) takeLocked() *group {
+	g := c.cur
+	c.cur = nil
+	if c.timer != nil {
+		c.timer.Stop()
+		c.timer = nil
+	}
+	if g != nil {
+		c.sending.Add(1)
+	}
+	return g
+}
+
+func (c *Committer) dispatch(g *group) {
+	if g != nil {
+		c.groups <- g
+		c.sending.Done()
+	}
+}
+
+func (c *Committer) flushTimer() {
+	c.mu.Lock()
+	g := c.takeLocked()
+	c.mu.Unlock()
+	c.dispatch(g)
+}
+
+func (c *Committer) worker() {
+	defer c.wg.Done()
+	for g := range c.groups {
+		err := c.insert(g)
+		c.mu.Lock()
+		c.pending -= g.n
+		c.m.pending.Set(float64(c.pending))
+		c.mu.Unlock()
+		for _, r := range g.reqs {
+			r.done <- err
+		}
+	}
+}
+
+// insert writes one group: one INSERT per distinct statement.
+func (c *Committer) insert(g *group) error {
+	ctx, cancel := context.WithTimeout(context.Background(), c.opt.InsertTimeout)
+	defer cancel()
+	byStmt := map[string][]Rows{}
+	var order []string
+	for _, r := range g.reqs {
+		for _, rows := range r.rows {
+			s := rows.InsertSQL()
+			if _, ok := byStmt[s]; !ok {
+				order = append(order, s)
+			}
+			byStmt[s] = append(byStmt[s], rows)
+		}
+	}
+	for _, stmt := range order {
+		table := tableOf(stmt)
+		start := time.Now()
+		n, err := c.send(ctx, stmt, byStmt[stmt])
+		if err != nil {
+			c.m.errors.WithLabelValues(table).Inc()
+			c.opt.Log.Warn("group insert failed", "table", table, "rows", n, "err", err)
+			return &InsertError{Table: table, Err: err}
+		}
+		c.m.batches.WithLabelValues(table).Inc()
+		c.m.rows.WithLabelValues(table).Add(float64(n))
+		c.m.batchRows.Observe(float64(n))
+		c.m.latency.WithLabelValues(table).Observe(time.Since(start).Seconds())
+	}
+	return nil
+}
+
+func (c *Committer) send(ctx context.Context, stmt string, sets []Rows) (int, error) {
+	batch, err := c.conn.PrepareBatch(ctx, stmt)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, rows := range sets {
+		if err := rows.AppendTo(batch); err != nil {
+			_ = batch.Abort()
+			return n, err
+		}
+		n += rows.Len()
+	}
+	return n, batch.Send()
+}
+
+// Close flushes what is pending and stops. Commit calls after Close fail.
+func (c *Committer) Close() error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	c.closed = true
+	g := c.takeLocked()
+	c.mu.Unlock()
+	c.dispatch(g)
+	c.sending.Wait()
+	close(c.groups)
+	c.wg.Wait()
+	return nil
+}
+
+// Pending is the number of rows accepted and not yet answered.
+func (c *Committer) Pending() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.pending
+}
+
+func tableOf(stmt string) string {
+	// "INSERT INTO name (..." → name
+	const p = "INSERT INTO "
+	s := stmt
+	if len(s) > len(p) && (s[:len(p)] == p || s[:len(p)] == "insert into ") {
+		s = s[len(p):]
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] == ' ' || s[i] == '(' {
+			return s[:i]
+		}
+	}
+	return s
+}
