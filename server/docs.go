@@ -51,10 +51,10 @@ func serveDocs(c *gin.Context) {
 			Description string `json:"description"`
 		} `json:"info"`
 		Paths map[string]map[string]struct {
-			Summary    string                     `json:"summary"`
+			Summary    string                      `json:"summary"`
 			Parameters []struct{ Name, In string } `json:"parameters"`
-			Responses  map[string]json.RawMessage `json:"responses"`
-			Security   *[]any                     `json:"security"`
+			Responses  map[string]json.RawMessage  `json:"responses"`
+			Security   *[]any                      `json:"security"`
 		} `json:"paths"`
 	}
 	if err := json.Unmarshal(OpenAPI, &spec); err != nil {

@@ -63,7 +63,9 @@ func New(opt Options) *Server {
 	s.Engine.ContextWithFallback = true
 	s.Engine.HandleMethodNotAllowed = true
 	s.Engine.Use(s.recoverer(), s.observe())
-	s.Engine.NoRoute(func(c *gin.Context) { Error(c, http.StatusNotFound, "no such endpoint: "+c.Request.Method+" "+c.Request.URL.Path) })
+	s.Engine.NoRoute(func(c *gin.Context) {
+		Error(c, http.StatusNotFound, "no such endpoint: "+c.Request.Method+" "+c.Request.URL.Path)
+	})
 	s.Engine.NoMethod(func(c *gin.Context) {
 		Error(c, http.StatusMethodNotAllowed, "method "+c.Request.Method+" is not allowed on "+c.Request.URL.Path)
 	})

@@ -77,8 +77,8 @@ type Store struct {
 	Cluster string
 	// URL is the address of the ClickHouse HTTP or native endpoint in use
 	// (the embedded engine's when embedded), without credentials.
-	URL    string
-	log    *slog.Logger
+	URL string
+	log *slog.Logger
 
 	mu      sync.Mutex
 	engine  *embedded.Engine
