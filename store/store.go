@@ -224,6 +224,12 @@ func ParseURL(raw string) (*clickhouse.Options, error) {
 	default:
 		return nil, fmt.Errorf("--clickhouse-url scheme %q is not supported: use clickhouse://, http:// or https://", u.Scheme)
 	}
+	if u.Scheme == "https" && u.Query().Get("secure") == "" {
+		q := u.Query()
+		q.Set("secure", "true")
+		u.RawQuery = q.Encode()
+		raw = u.String()
+	}
 	opts, err := clickhouse.ParseDSN(raw)
 	if err != nil {
 		return nil, fmt.Errorf("--clickhouse-url %q: %w", redact(raw), err)

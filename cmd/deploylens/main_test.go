@@ -285,3 +285,75 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 	}
 	t.Fatalf("timed out after %v waiting for %s", d, what)
 }
+
+// SIGTERM lets a request that is in flight finish before the process exits.
+func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
+	p := startServe(t, t.TempDir())
+	pr, pw := io.Pipe()
+	req, _ := http.NewRequest("PUT", p.url+"/api/v1/catalog/services/slow-upload", pr)
+	req.Header.Set("Authorization", "Bearer "+p.token)
+	type result struct {
+		code int
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			done <- result{0, err}
+			return
+		}
+		res.Body.Close()
+		done <- result{res.StatusCode, nil}
+	}()
+	if _, err := pw.Write([]byte(`{"team":`)); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond) // the request is now being read by a handler
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	select {
+	case <-p.exited:
+		t.Fatal("serve exited with a request in flight")
+	default:
+	}
+	if _, err := pw.Write([]byte(`"payments"}`)); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	r := <-done
+	if r.err != nil || r.code != 200 {
+		t.Fatalf("in-flight request: %d %v", r.code, r.err)
+	}
+	select {
+	case err := <-p.exited:
+		if err != nil {
+			t.Fatalf("serve exited with %v", err)
+		}
+		p.exited <- err
+	case <-time.After(60 * time.Second):
+		t.Fatal("serve did not exit after the in-flight request finished")
+	}
+}
+
+// Without a running serve, `deploylens sql` starts an engine of its own on the
+// data directory, and stops it again.
+func TestSQLStartsItsOwnEngine(t *testing.T) {
+	dir := t.TempDir()
+	out, err := deploylensCmd(t, "sql", "--data-dir", dir, "--format", "tsv-header", "SELECT 41 + 1 AS answer, 'ünïcode' AS s").CombinedOutput()
+	if err != nil {
+		t.Fatalf("sql: %v %s", err, out)
+	}
+	if got := string(out); got != "answer\ts\n42\tünïcode\n" {
+		t.Fatalf("sql printed %q", got)
+	}
+	if _, err := os.Stat(filepath.Join(dir, embedded.AddrFile)); !os.IsNotExist(err) {
+		t.Fatalf("the engine sql started is still registered: %v", err)
+	}
+	out, err = deploylensCmd(t, "sql", "--data-dir", dir, "SELECT * FROM no_such_table").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "UNKNOWN_TABLE") && !strings.Contains(string(out), "60") {
+		t.Fatalf("sql on a missing table: %v %s", err, out)
+	}
+}
