@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/deploylens/deploylens/store"
 )
 
 // Role is what a token may do.
@@ -174,7 +176,7 @@ func (t *Tokens) EnsureBootstrap(ctx context.Context, plaintext string) error {
 }
 
 func (t *Tokens) write(ctx context.Context, tok Token, hash string) error {
-	err := t.conn.Exec(ctx, `INSERT INTO api_tokens (id, name, role, teams, secret_hash, created_at, updated_at, revoked) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+	err := store.InsertRow(ctx, t.conn, `INSERT INTO api_tokens (id, name, role, teams, secret_hash, created_at, updated_at, revoked)`,
 		tok.ID, tok.Name, string(tok.Role), tok.Teams, hash, tok.CreatedAt, t.now().UTC(), tok.Revoked)
 	if err != nil {
 		return fmt.Errorf("store token: %w", err)

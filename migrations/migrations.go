@@ -32,6 +32,8 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/deploylens/deploylens/store"
 )
 
 //go:embed *.sql
@@ -359,7 +361,7 @@ func (m *Migrator) Up(ctx context.Context) ([]Migration, error) {
 		if err := m.exec(ctx, stmts); err != nil {
 			return done, fmt.Errorf("apply migration %04d_%s: %w", st.Version, st.Name, err)
 		}
-		if err := m.Conn.Exec(ctx, "INSERT INTO "+VersionTable+" (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)",
+		if err := store.InsertRow(ctx, m.Conn, "INSERT INTO "+VersionTable+" (version, name, checksum, applied_at)",
 			uint32(st.Version), st.Name, st.Checksum, time.Now().UTC()); err != nil {
 			return done, fmt.Errorf("record migration %04d_%s: %w", st.Version, st.Name, err)
 		}
@@ -417,3 +419,4 @@ func (m *Migrator) Current(ctx context.Context) (bool, error) {
 	}
 	return true, nil
 }
+

@@ -15,6 +15,7 @@ import (
 
 	"github.com/deploylens/deploylens/auth"
 	"github.com/deploylens/deploylens/server"
+	"github.com/deploylens/deploylens/store"
 )
 
 // CatalogEntry is one service and the team that owns it.
@@ -67,8 +68,8 @@ func (c *Catalog) Put(ctx context.Context, e CatalogEntry) (CatalogEntry, error)
 	if e.Attributes == nil {
 		e.Attributes = map[string]string{}
 	}
-	err := c.Conn.Exec(ctx, "INSERT INTO service_catalog (service, team, updated_at, deleted, attributes) VALUES (?, ?, ?, false, ?)",
-		e.Service, e.Team, e.UpdatedAt, e.Attributes)
+	err := store.InsertRow(ctx, c.Conn, "INSERT INTO service_catalog (service, team, updated_at, deleted, attributes)",
+		e.Service, e.Team, e.UpdatedAt, false, e.Attributes)
 	if err != nil {
 		return e, fmt.Errorf("write service catalog: %w", err)
 	}
@@ -77,8 +78,8 @@ func (c *Catalog) Put(ctx context.Context, e CatalogEntry) (CatalogEntry, error)
 
 // Delete removes a service from the catalog.
 func (c *Catalog) Delete(ctx context.Context, service string) error {
-	err := c.Conn.Exec(ctx, "INSERT INTO service_catalog (service, team, updated_at, deleted, attributes) VALUES (?, '', ?, true, map())",
-		service, c.now())
+	err := store.InsertRow(ctx, c.Conn, "INSERT INTO service_catalog (service, team, updated_at, deleted, attributes)",
+		service, "", c.now(), true, map[string]string{})
 	if err != nil {
 		return fmt.Errorf("write service catalog: %w", err)
 	}

@@ -102,36 +102,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 
-	srv := server.New(server.Options{
-		Addr: f.httpAddr, Version: version, Logger: log, Authenticator: tokens,
-		Ready: func(ctx context.Context) error {
-			if err := st.Ping(ctx); err != nil {
-				return fmt.Errorf("clickhouse unreachable: %w", err)
-			}
-			cur, err := mig.Current(ctx)
-			if err != nil {
-				return fmt.Errorf("schema version unreadable: %w", err)
-			}
-			if !cur {
-				return errors.New("schema is not current: run deploylens migrate up")
-			}
-			return nil
-		},
-	})
-	if f.role == "all" || f.role == "query" {
-		query.RegisterCatalog(srv, &query.Catalog{Conn: st.Conn})
-		if err := f.queryFlags.registerQuery(ctx, srv, st, log); err != nil {
-			return err
-		}
+	srv, stopRoles, err := f.buildServer(ctx, st, mig, tokens, log)
+	if err != nil {
+		return err
 	}
-	if f.role == "all" || f.role == "ingest" {
-		stopIngest, err := f.ingestFlags.registerIngest(ctx, srv, st, log)
-		if err != nil {
-			return err
-		}
-		// Runs after the HTTP server has drained: flush what is buffered.
-		defer stopIngest()
-	}
+	// Runs after the HTTP server has drained: flush what ingest buffered.
+	defer stopRoles()
 	if err := srv.Listen(); err != nil {
 		return err
 	}
@@ -212,4 +188,40 @@ func openStore(ctx context.Context, f *storeFlags, stderr io.Writer) (*store.Sto
 	cfg.ReuseEngine = true
 	st, err := store.Open(ctx, cfg)
 	return st, log, err
+}
+
+// buildServer assembles the HTTP server with the routes of this process's
+// role. The returned function stops what the roles started.
+func (f *serveFlags) buildServer(ctx context.Context, st *store.Store, mig *migrations.Migrator, tokens *auth.Tokens, log *slog.Logger) (*server.Server, func(), error) {
+	srv := server.New(server.Options{
+		Addr: f.httpAddr, Version: version, Logger: log, Authenticator: tokens,
+		Ready: func(ctx context.Context) error {
+			if err := st.Ping(ctx); err != nil {
+				return fmt.Errorf("clickhouse unreachable: %w", err)
+			}
+			cur, err := mig.Current(ctx)
+			if err != nil {
+				return fmt.Errorf("schema version unreadable: %w", err)
+			}
+			if !cur {
+				return errors.New("schema is not current: run deploylens migrate up")
+			}
+			return nil
+		},
+	})
+	stop := func() {}
+	if f.role == "all" || f.role == "query" {
+		query.RegisterCatalog(srv, &query.Catalog{Conn: st.Conn})
+		if err := f.queryFlags.registerQuery(ctx, srv, st, log); err != nil {
+			return nil, nil, err
+		}
+	}
+	if f.role == "all" || f.role == "ingest" {
+		stopIngest, err := f.ingestFlags.registerIngest(ctx, srv, st, log)
+		if err != nil {
+			return nil, nil, err
+		}
+		stop = stopIngest
+	}
+	return srv, stop, nil
 }
