@@ -419,4 +419,3 @@ func (m *Migrator) Current(ctx context.Context) (bool, error) {
 	}
 	return true, nil
 }
-
