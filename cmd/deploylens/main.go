@@ -24,6 +24,8 @@ func commands() []command {
 		{"serve", "run the ingest and query server (and the embedded engine unless --clickhouse-url)", runServe},
 		{"migrate", "apply (up) or show (status) schema migrations", runMigrate},
 		{"token", "create, list or revoke API tokens", runToken},
+		{"event", "send one deployment, change, stage or incident event to a server (for pipelines without a webhook)", runEvent},
+		{"replay", "translate stored raw events again with this version's translators", runReplay},
 		{"sql", "run one SQL statement against the store and print the rows", runSQL},
 		{"engine", "run the embedded ClickHouse engine alone, for several deploylens processes to share", runEngine},
 		{"version", "print the version", func(_ context.Context, _ []string, stdout, _ io.Writer) error {
