@@ -10,7 +10,7 @@ DATA_DIR   ?= data
 HTTP_ADDR  ?= :8080
 GO_TEST_TIMEOUT ?= 25m
 
-.PHONY: all build run test bench fuzz vet fmt clean venv deps help
+.PHONY: all build run test bench fuzz vet fmt clean venv deps help test-tools
 
 all: build
 
@@ -32,6 +32,19 @@ $(VENV)/.installed: store/embedded/requirements.txt
 
 deps:
 	$(GO) mod download
+
+# Optional peers some tests use when present (R for live statistical
+# reference checks). CI installs them; tests that need a missing one skip and
+# say which package enables them.
+TEST_APT_PACKAGES ?= r-base-core
+test-tools:
+	@missing=""; for p in $(TEST_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then echo ">> test tools present: $(TEST_APT_PACKAGES)"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo ">> installing test tools:$$missing"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing) >/dev/null \
+	    || echo ">> could not install$$missing; tests that need them will skip"; \
+	else echo ">> not root or no apt-get: tests that need$$missing will skip"; fi
 
 bin/deploylens: deps $(shell find . -name '*.go' -not -path './$(VENV)/*' -not -path './plugin/node_modules/*') $(shell find migrations server store -name '*.sql' -o -name '*.json' -o -name '*.py' -o -name '*.txt')
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/deploylens ./cmd/deploylens
