@@ -61,6 +61,9 @@ func New(opt Options) *Server {
 	s := &Server{opt: opt, log: opt.Logger, Engine: gin.New(), Registry: opt.Registry}
 	s.metrics = newHTTPMetrics(opt.Registry)
 	s.Engine.ContextWithFallback = true
+	// Match routes on the raw path, so an escaped slash inside one segment
+	// (a GitHub change id like owner%2Frepo%23123) stays one parameter.
+	s.Engine.UseRawPath = true
 	s.Engine.HandleMethodNotAllowed = true
 	s.Engine.Use(s.recoverer(), s.observe())
 	s.Engine.NoRoute(func(c *gin.Context) {

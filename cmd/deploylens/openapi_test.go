@@ -24,7 +24,10 @@ func TestEveryRouteIsDocumented(t *testing.T) {
 	if _, err := mig.Up(ctx); err != nil {
 		t.Fatal(err)
 	}
-	f := &serveFlags{role: "all"}
+	f := &serveFlags{}
+	if err := f.flagSet(io.Discard).Parse(nil); err != nil {
+		t.Fatal(err)
+	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv, stop, err := f.buildServer(ctx, st, mig, auth.NewTokens(st.Conn, 0), log)
 	if err != nil {

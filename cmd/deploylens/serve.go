@@ -51,8 +51,8 @@ func (f *serveFlags) validate() error {
 	return nil
 }
 
-func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var f serveFlags
+// flagSet registers every serve flag, with its default, on a new FlagSet.
+func (f *serveFlags) flagSet(stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	f.storeFlags.register(fs)
@@ -64,6 +64,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&f.adminToken, "admin-token", "", "bootstrap admin token; if empty one is generated once and kept in <data-dir>/admin-token")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long to let in-flight requests finish on SIGTERM")
 	fs.DurationVar(&f.tokenCacheTTL, "token-cache-ttl", 10*time.Second, "how long a checked token is cached (bounds how fast a revocation elsewhere is seen)")
+	return fs
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var f serveFlags
+	fs := f.flagSet(stderr)
 	if err := parseFlags(fs, args); err != nil {
 		return usageError{err}
 	}
@@ -217,7 +223,7 @@ func (f *serveFlags) buildServer(ctx context.Context, st *store.Store, mig *migr
 		}
 	}
 	if f.role == "all" || f.role == "ingest" {
-		stopIngest, err := f.ingestFlags.registerIngest(ctx, srv, st, log)
+		stopIngest, err := f.ingestFlags.registerIngest(ctx, srv, st, tokens, f.grpcAddr, log)
 		if err != nil {
 			return nil, nil, err
 		}
