@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -26,6 +27,7 @@ func commands() []command {
 		{"token", "create, list or revoke API tokens", runToken},
 		{"event", "send one deployment, change, stage or incident event to a server (for pipelines without a webhook)", runEvent},
 		{"replay", "translate stored raw events again with this version's translators", runReplay},
+		{"canary", "run a canary analysis on a server; exit 0 pass, 1 fail, 2 marginal/inconclusive, 3 error", runCanary},
 		{"sql", "run one SQL statement against the store and print the rows", runSQL},
 		{"engine", "run the embedded ClickHouse engine alone, for several deploylens processes to share", runEngine},
 		{"version", "print the version", func(_ context.Context, _ []string, stdout, _ io.Writer) error {
@@ -70,6 +72,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 				return 2
 			}
 			fmt.Fprintln(stderr, "deploylens:", err)
+			// Commands whose exit code carries meaning (canary run) say which.
+			var ec interface{ ExitCode() int }
+			if errors.As(err, &ec) {
+				return ec.ExitCode()
+			}
 			return 1
 		}
 		return 0

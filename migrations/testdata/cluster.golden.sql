@@ -647,3 +647,17 @@ SELECT
 FROM changes
 GROUP BY change_id;
 
+CREATE TABLE IF NOT EXISTS canary_configs_local ON CLUSTER `deploylens`
+(
+    name        String,
+    team        LowCardinality(String),
+    updated_at  DateTime64(3, 'UTC'),
+    deleted     Bool,
+    config      String CODEC(ZSTD(3))
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/canary_configs_local', '{replica}', updated_at)
+
+ORDER BY name;
+
+CREATE TABLE IF NOT EXISTS canary_configs ON CLUSTER `deploylens` AS canary_configs_local ENGINE = Distributed('deploylens', currentDatabase(), canary_configs_local, cityHash64(name));
+

@@ -612,3 +612,15 @@ SELECT
 FROM changes
 GROUP BY change_id;
 
+CREATE TABLE IF NOT EXISTS canary_configs 
+(
+    name        String,
+    team        LowCardinality(String),
+    updated_at  DateTime64(3, 'UTC'),
+    deleted     Bool,
+    config      String CODEC(ZSTD(3))
+)
+ENGINE = ReplacingMergeTree(updated_at)
+
+ORDER BY name;
+
