@@ -197,6 +197,13 @@ func (s *Server) Listen() error {
 		return fmt.Errorf("listen on --http-addr %s: %w", s.opt.Addr, err)
 	}
 	s.ln = ln
+	// Created here, not in Serve, so a Shutdown racing with Serve's start
+	// still finds the server to stop.
+	s.http = &http.Server{
+		Handler:           s.Engine,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
 	return nil
 }
 
@@ -210,11 +217,6 @@ func (s *Server) Addr() string {
 
 // Serve serves until Shutdown.
 func (s *Server) Serve() error {
-	s.http = &http.Server{
-		Handler:           s.Engine,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
-	}
 	err := s.http.Serve(s.ln)
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil

@@ -9,8 +9,11 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/deploylens/deploylens/auth"
 	"github.com/deploylens/deploylens/ingest"
 	"github.com/deploylens/deploylens/ingest/commit"
+	"github.com/deploylens/deploylens/ingest/otlpreceiver"
+	"github.com/deploylens/deploylens/ingest/promrw"
 	"github.com/deploylens/deploylens/ingest/receivers"
 	"github.com/deploylens/deploylens/migrations"
 	"github.com/deploylens/deploylens/server"
@@ -67,9 +70,10 @@ func (f *ingestFlags) config(log *slog.Logger) receivers.Config {
 	}
 }
 
-// registerIngest mounts the receivers on srv and returns the function that
-// flushes and stops them after the HTTP server has drained.
-func (f *ingestFlags) registerIngest(ctx context.Context, srv *server.Server, st *store.Store, log *slog.Logger) (func(), error) {
+// registerIngest mounts the receivers on srv, and OTLP/gRPC on grpcAddr
+// unless it is empty, and returns the function that stops gRPC gracefully
+// and flushes the committer after the HTTP server has drained.
+func (f *ingestFlags) registerIngest(ctx context.Context, srv *server.Server, st *store.Store, tokens otlpreceiver.Authenticator, grpcAddr string, log *slog.Logger) (func(), error) {
 	if err := f.validate(); err != nil {
 		return nil, err
 	}
@@ -77,12 +81,35 @@ func (f *ingestFlags) registerIngest(ctx context.Context, srv *server.Server, st
 	if err != nil {
 		return nil, err
 	}
+	// Telemetry shares the delivery events' committer: one buffer bound, one
+	// backpressure signal, inserts grouped per table across both.
+	otel := otlpreceiver.New(otlpreceiver.Config{Committer: in.Committer, MaxBody: f.maxBody,
+		Authenticator: tokens, Registry: srv.Registry, Log: log})
+	otel.RegisterHTTP(srv.API("", auth.RoleIngest))
+	(&promrw.Receiver{Consumer: otel, MaxBody: f.maxBody}).Register(srv.API("/api/v1", auth.RoleIngest))
+	var grpcSrv *otlpreceiver.GRPCServer
+	if grpcAddr != "" {
+		if grpcSrv, err = otel.ListenGRPC(grpcAddr); err != nil {
+			_ = in.Close()
+			return nil, err
+		}
+		log.Info("OTLP/gRPC listening", "addr", grpcSrv.Addr())
+	}
 	return func() {
+		if grpcSrv != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), grpcStopTimeout)
+			grpcSrv.Stop(ctx)
+			cancel()
+		}
 		if err := in.Close(); err != nil {
 			log.Warn("flush ingest", "err", err)
 		}
 	}, nil
 }
+
+// grpcStopTimeout bounds how long in-flight OTLP/gRPC calls may take to
+// finish at shutdown before they are cut (their senders then retry).
+const grpcStopTimeout = 30 * time.Second
 
 // runReplay translates stored raw copies again with today's translators.
 func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -223,7 +223,7 @@ func (f *serveFlags) buildServer(ctx context.Context, st *store.Store, mig *migr
 		}
 	}
 	if f.role == "all" || f.role == "ingest" {
-		stopIngest, err := f.ingestFlags.registerIngest(ctx, srv, st, log)
+		stopIngest, err := f.ingestFlags.registerIngest(ctx, srv, st, tokens, f.grpcAddr, log)
 		if err != nil {
 			return nil, nil, err
 		}
