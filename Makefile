@@ -34,9 +34,12 @@ deps:
 	$(GO) mod download
 
 # Optional peers some tests use when present (R for live statistical
-# reference checks). CI installs them; tests that need a missing one skip and
+# reference checks, Prometheus as a remote_write client, telemetrygen). CI installs them; tests that need a missing one skip and
 # say which package enables them.
-TEST_APT_PACKAGES ?= r-base-core
+TEST_APT_PACKAGES ?= r-base-core prometheus
+TELEMETRYGEN_VERSION ?= v0.161.0
+TOOLS_BIN := $(CURDIR)/tmp/bin
+export PATH := $(TOOLS_BIN):$(PATH)
 test-tools:
 	@missing=""; for p in $(TEST_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -z "$$missing" ]; then echo ">> test tools present: $(TEST_APT_PACKAGES)"; \
@@ -45,6 +48,10 @@ test-tools:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing) >/dev/null \
 	    || echo ">> could not install$$missing; tests that need them will skip"; \
 	else echo ">> not root or no apt-get: tests that need$$missing will skip"; fi
+	@if [ -x $(TOOLS_BIN)/telemetrygen ]; then echo ">> telemetrygen present"; \
+	else echo ">> building telemetrygen $(TELEMETRYGEN_VERSION) (the OTel load generator some tests drive)"; \
+	  GOBIN=$(TOOLS_BIN) $(GO) install github.com/open-telemetry/opentelemetry-collector-contrib/cmd/telemetrygen@$(TELEMETRYGEN_VERSION) \
+	    || echo ">> could not build telemetrygen; its tests will skip"; fi
 
 bin/deploylens: deps $(shell find . -name '*.go' -not -path './$(VENV)/*' -not -path './plugin/node_modules/*') $(shell find migrations server store -name '*.sql' -o -name '*.json' -o -name '*.py' -o -name '*.txt')
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/deploylens ./cmd/deploylens

@@ -28,6 +28,9 @@ type tableRows[T any] struct {
 	cols   []column[T]
 	insert string
 	rows   []T
+	// last makes the committer insert these rows after every other table
+	// of their group (commit.Last).
+	last bool
 }
 
 func newTable[T any](table string, cols ...column[T]) *tableRows[T] {
@@ -40,6 +43,7 @@ func newTable[T any](table string, cols ...column[T]) *tableRows[T] {
 
 func (t *tableRows[T]) InsertSQL() string { return t.insert }
 func (t *tableRows[T]) Len() int          { return len(t.rows) }
+func (t *tableRows[T]) CommitLast() bool  { return t.last }
 func (t *tableRows[T]) reset()            { clear(t.rows); t.rows = t.rows[:0] }
 
 // AppendTo appends every buffered row to a batch prepared with InsertSQL.
@@ -260,8 +264,10 @@ func newPushRows() *tableRows[entityRow] {
 	)
 }
 
+// newRawRows buffers raw copies. They go in last: the raw copy is what marks
+// a delivery as stored, so it must never be stored without its entity rows.
 func newRawRows() *tableRows[Raw] {
-	return newTable("raw_events",
+	t := newTable("raw_events",
 		ts("received_at", func(r *Raw) time.Time { return r.ReceivedAt }),
 		str("source", func(r *Raw) string { return r.Source }),
 		str("event_type", func(r *Raw) string { return r.EventType }),
@@ -271,6 +277,8 @@ func newRawRows() *tableRows[Raw] {
 		str("body", func(r *Raw) string { return string(r.Body) }),
 		str("outcome", func(r *Raw) string { return string(r.Outcome) }),
 	)
+	t.last = true
+	return t
 }
 
 // Rows holds the rows of one request (or one replayed batch), one buffer

@@ -109,9 +109,11 @@ func (w *Writer) Write(ctx context.Context, source string, items []Item) (Result
 	res.Accepted = len(items)
 	res.Events = rows.EntityCount()
 	start := time.Now()
-	// Entities first, the raw copy last: the raw copy is what marks a
-	// delivery as stored, so a failure between the two leaves a delivery
-	// that a retry stores again rather than one it skips as a duplicate.
+	// Entities first, the raw copy last (one group commit; the committer
+	// inserts raw_events after every entity table of the group): the raw
+	// copy is what marks a delivery as stored, so a failure between the two
+	// leaves a delivery that a retry stores again rather than one it skips
+	// as a duplicate.
 	err = w.commit(ctx, rows, true)
 	if w.Metrics != nil {
 		w.Metrics.commit.WithLabelValues(source).Observe(time.Since(start).Seconds())
@@ -127,15 +129,18 @@ func (w *Writer) Write(ctx context.Context, source string, items []Item) (Result
 	return res, nil
 }
 
-// commit sends the entity rows, then (withRaw) the raw copies, and recycles
-// the buffers unless the committer may still hold them.
+// commit sends the entity rows and (withRaw) the raw copies in one group
+// commit, the raw copies inserted after every entity table of the group
+// (commit.Last), and recycles the buffers unless the committer may still
+// hold them.
 func (w *Writer) commit(ctx context.Context, rows *Rows, withRaw bool) error {
-	var err error
-	if ents := rows.Entities(); len(ents) > 0 {
-		err = w.Committer.Commit(ctx, ents...)
+	all := rows.Entities()
+	if withRaw && rows.Raw().Len() > 0 {
+		all = append(all, rows.Raw())
 	}
-	if err == nil && withRaw && rows.Raw().Len() > 0 {
-		err = w.Committer.Commit(ctx, rows.Raw())
+	var err error
+	if len(all) > 0 {
+		err = w.Committer.Commit(ctx, all...)
 	}
 	if ctx.Err() == nil {
 		rows.Reset()

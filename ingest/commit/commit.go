@@ -2,8 +2,10 @@
 // merges the rows of concurrent requests into one INSERT per table and
 // acknowledges each request only once its rows are stored.
 //
-// A request's rows are flushed when the pending group reaches MaxRows or
-// MaxDelay after its first row, whichever comes first. Memory is bounded by
+// A request's rows are flushed when the pending group reaches MaxRows, or
+// when a worker is free and MaxDelay has passed since the group's first row
+// or — while no insert is in flight — since the last flush, whichever comes
+// first: a lone request is sent at once, a stream of them is grouped. Memory is bounded by
 // MaxPendingRows: past it Commit fails fast with ErrOverloaded, so receivers
 // answer 503/429 with Retry-After instead of buffering without end. A failed
 // insert fails every request of its group; none of them is acknowledged, and
@@ -62,8 +64,15 @@ func RetryAfter(err error) time.Duration {
 
 // Options tune the committer.
 type Options struct {
-	MaxRows        int           // flush a group at this many rows (default 20000)
-	MaxDelay       time.Duration // flush a group this long after its first row (default 50ms)
+	MaxRows int // flush a group at this many rows (default 20000)
+	// MaxDelay bounds how long a group waits for more rows: a group is sent
+	// when a worker is free and either MaxDelay has passed since the group's
+	// first row or, while no insert is in flight, since the last group was
+	// sent (default 50ms). Sparse requests are therefore sent at once, while
+	// a steady stream is grouped into at most one insert per MaxDelay; rows
+	// that arrive while the workers are busy join the next group instead of
+	// queueing as groups of their own.
+	MaxDelay       time.Duration
 	MaxPendingRows int           // rows buffered or in flight before ErrOverloaded (default 500000)
 	Workers        int           // concurrent inserts (default 2)
 	InsertTimeout  time.Duration // per flush (default 60s)
@@ -94,6 +103,19 @@ func (o *Options) defaults() {
 	}
 }
 
+// Last is implemented by Rows that must be inserted after every other table
+// of their group: when an earlier insert of the group fails they are not
+// inserted at all. ingest's raw copies, which mark a delivery as stored, are
+// such rows.
+type Last interface {
+	CommitLast() bool
+}
+
+func isLast(r Rows) bool {
+	l, ok := r.(Last)
+	return ok && l.CommitLast()
+}
+
 type request struct {
 	rows []Rows
 	n    int
@@ -101,31 +123,39 @@ type request struct {
 }
 
 type group struct {
-	reqs []*request
-	n    int
+	reqs   []*request
+	n      int
+	opened time.Time
 }
 
-// Committer is the group committer.
+// Committer is the group committer. Workers pull groups: a group is cut only
+// when a worker takes it (or when it is full), so a burst of small requests
+// while the inserts are slow becomes one large group, not a queue of small
+// ones.
 type Committer struct {
 	conn driver.Conn
 	opt  Options
 	m    *metrics
 
-	mu      sync.Mutex
-	cur     *group
-	pending int // rows accepted and not yet answered
-	closed  bool
-	timer   *time.Timer
+	mu       sync.Mutex
+	wake     *sync.Cond // a group may be ready, or the committer is closing
+	open     *group     // the group rows join
+	full     []*group   // groups cut at MaxRows, oldest first
+	pending  int        // rows accepted and not yet answered
+	closed   bool
+	lastSent time.Time   // when a worker last took a group
+	inflight int         // groups being inserted
+	timer    *time.Timer // wakes a worker when the open group becomes due
+	timerAt  time.Time
 
-	groups  chan *group
-	sending sync.WaitGroup // groups taken and not yet handed to a worker
-	wg      sync.WaitGroup
+	wg sync.WaitGroup
 }
 
 // New starts a committer writing through conn. reg may be nil.
 func New(conn driver.Conn, opt Options, reg prometheus.Registerer) *Committer {
 	opt.defaults()
-	c := &Committer{conn: conn, opt: opt, m: newMetrics(reg), groups: make(chan *group, opt.Workers)}
+	c := &Committer{conn: conn, opt: opt, m: newMetrics(reg)}
+	c.wake = sync.NewCond(&c.mu)
 	for i := 0; i < opt.Workers; i++ {
 		c.wg.Add(1)
 		go c.worker()
@@ -135,7 +165,8 @@ func New(conn driver.Conn, opt Options, reg prometheus.Registerer) *Committer {
 
 // Commit stores rows and returns once they are committed, or with the reason
 // they are not. If ctx ends first Commit returns ctx.Err(), and the rows may
-// or may not be stored later: the caller must not acknowledge them.
+// or may not be stored later: the caller must not acknowledge them. Rows
+// implementing Last are inserted after the others.
 func (c *Committer) Commit(ctx context.Context, rows ...Rows) error {
 	req := &request{done: make(chan error, 1)}
 	for _, r := range rows {
@@ -159,18 +190,22 @@ func (c *Committer) Commit(ctx context.Context, rows ...Rows) error {
 	}
 	c.pending += req.n
 	c.m.pending.Set(float64(c.pending))
-	if c.cur == nil {
-		c.cur = &group{}
-		c.timer = time.AfterFunc(c.opt.MaxDelay, c.flushTimer)
+	now := time.Now()
+	if c.open == nil {
+		c.open = &group{opened: now}
 	}
-	c.cur.reqs = append(c.cur.reqs, req)
-	c.cur.n += req.n
-	var full *group
-	if c.cur.n >= c.opt.MaxRows {
-		full = c.takeLocked()
+	c.open.reqs = append(c.open.reqs, req)
+	c.open.n += req.n
+	if c.open.n >= c.opt.MaxRows {
+		c.full = append(c.full, c.open)
+		c.open = nil
+		c.wake.Signal()
+	} else if !now.Before(c.dueLocked()) {
+		c.wake.Signal()
+	} else {
+		c.armLocked(now)
 	}
 	c.mu.Unlock()
-	c.dispatch(full)
 	select {
 	case err := <-req.done:
 		return err
@@ -179,64 +214,106 @@ func (c *Committer) Commit(ctx context.Context, rows ...Rows) error {
 	}
 }
 
-// takeLocked detaches the current group; the caller must hand it over with
-// dispatch. c.mu must be held.
-func (c *Committer) takeLocked() *group {
-	g := c.cur
-	c.cur = nil
+// dueLocked is when the open group may be sent: MaxDelay after its first
+// row, or, while no insert is in flight, MaxDelay after the last group was
+// taken (at once for a request after a quiet spell). While an insert is in
+// flight the group keeps growing rather than racing it with a small insert
+// of its own. c.mu must be held.
+func (c *Committer) dueLocked() time.Time {
+	t := c.open.opened
+	if c.inflight == 0 && c.lastSent.Before(t) {
+		t = c.lastSent
+	}
+	return t.Add(c.opt.MaxDelay)
+}
+
+// armLocked makes sure a worker wakes when the open group becomes due.
+func (c *Committer) armLocked(now time.Time) {
+	if c.open == nil {
+		return
+	}
+	due := c.dueLocked()
 	if c.timer != nil {
+		if !c.timerAt.After(due) {
+			return
+		}
 		c.timer.Stop()
+	}
+	c.timerAt = due
+	c.timer = time.AfterFunc(due.Sub(now), func() {
+		c.mu.Lock()
 		c.timer = nil
-	}
-	if g != nil {
-		c.sending.Add(1)
-	}
-	return g
+		c.wake.Broadcast()
+		c.mu.Unlock()
+	})
 }
 
-func (c *Committer) dispatch(g *group) {
-	if g != nil {
-		c.groups <- g
-		c.sending.Done()
+// nextLocked takes the group a free worker should send now, or nil.
+func (c *Committer) nextLocked(now time.Time) *group {
+	if len(c.full) > 0 {
+		g := c.full[0]
+		c.full[0] = nil
+		c.full = c.full[1:]
+		return g
 	}
-}
-
-func (c *Committer) flushTimer() {
-	c.mu.Lock()
-	g := c.takeLocked()
-	c.mu.Unlock()
-	c.dispatch(g)
+	if c.open != nil && (c.closed || !now.Before(c.dueLocked())) {
+		g := c.open
+		c.open = nil
+		return g
+	}
+	return nil
 }
 
 func (c *Committer) worker() {
 	defer c.wg.Done()
-	for g := range c.groups {
+	c.mu.Lock()
+	for {
+		now := time.Now()
+		g := c.nextLocked(now)
+		if g == nil {
+			if c.closed {
+				c.mu.Unlock()
+				return
+			}
+			c.armLocked(now)
+			c.wake.Wait()
+			continue
+		}
+		c.lastSent = now
+		c.inflight++
+		c.mu.Unlock()
 		err := c.insert(g)
 		c.mu.Lock()
+		c.inflight--
 		c.pending -= g.n
 		c.m.pending.Set(float64(c.pending))
-		c.mu.Unlock()
 		for _, r := range g.reqs {
 			r.done <- err
 		}
 	}
 }
 
-// insert writes one group: one INSERT per distinct statement.
+// insert writes one group: one INSERT per distinct statement, rows
+// implementing Last after all the others.
 func (c *Committer) insert(g *group) error {
 	ctx, cancel := context.WithTimeout(context.Background(), c.opt.InsertTimeout)
 	defer cancel()
 	byStmt := map[string][]Rows{}
-	var order []string
+	var order, last []string
 	for _, r := range g.reqs {
 		for _, rows := range r.rows {
 			s := rows.InsertSQL()
 			if _, ok := byStmt[s]; !ok {
-				order = append(order, s)
+				if isLast(rows) {
+					last = append(last, s)
+				} else {
+					order = append(order, s)
+				}
 			}
 			byStmt[s] = append(byStmt[s], rows)
 		}
 	}
+	order = append(order, last...)
 	for _, stmt := range order {
 		table := tableOf(stmt)
 		start := time.Now()
@@ -278,11 +355,12 @@ func (c *Committer) Close() error {
 		return nil
 	}
 	c.closed = true
-	g := c.takeLocked()
+	if c.timer != nil {
+		c.timer.Stop()
+		c.timer = nil
+	}
+	c.wake.Broadcast()
 	c.mu.Unlock()
-	c.dispatch(g)
-	c.sending.Wait()
-	close(c.groups)
 	c.wg.Wait()
 	return nil
 }

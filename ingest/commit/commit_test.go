@@ -227,3 +227,53 @@ func counterValue(t *testing.T, reg *prometheus.Registry, name, table string) fl
 	t.Fatalf("metric %s{table=%q} not found", name, table)
 	return 0
 }
+
+// lastPairs are pairs the committer must insert after every other table.
+type lastPairs struct{ *pairs }
+
+func (lastPairs) CommitLast() bool { return true }
+
+func TestLastRowsGoInAfterTheOthersAndNotAtAllWhenTheyFail(t *testing.T) {
+	conn := setup(t)
+	c := commit.New(conn, commit.Options{MaxDelay: 50 * time.Millisecond, Workers: 1}, nil)
+	defer c.Close()
+	// Given first, inserted last: the failing table stops them.
+	err := c.Commit(context.Background(), lastPairs{newPairs("u", 0, 1)}, newPairs("no_such_table", 0, 1))
+	if err == nil {
+		t.Fatal("a request with a failing table was acknowledged")
+	}
+	if got := count(t, conn, "u"); got != 0 {
+		t.Fatalf("u has %d rows: the last rows went in before a failing table", got)
+	}
+	// Concurrent requests in one group: every Last table after every other,
+	// so no failed request has its last rows stored.
+	var wg sync.WaitGroup
+	errs := make([]error, 20)
+	for i := range errs {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			rows := []commit.Rows{lastPairs{newPairs("u", 10+i, 1)}, newPairs("t", i, 1)}
+			if i == 7 {
+				rows = append(rows, newPairs("no_such_table", 0, 1))
+			}
+			errs[i] = c.Commit(context.Background(), rows...)
+		}(i)
+	}
+	wg.Wait()
+	if errs[7] == nil {
+		t.Fatal("the request with the failing table was acknowledged")
+	}
+	for i, err := range errs {
+		var n uint64
+		if err := conn.QueryRow(context.Background(), "SELECT count() FROM u WHERE id = ?", uint64(10+i)).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if err != nil && n != 0 {
+			t.Fatalf("request %d failed (%v) but its last rows are stored", i, err)
+		}
+		if err == nil && n != 1 {
+			t.Fatalf("request %d acknowledged but its last row is missing", i)
+		}
+	}
+}

@@ -47,8 +47,23 @@ func Migrate(tb testing.TB, conn driver.Conn) {
 // NewOn starts a committer and a writer on a migrated connection.
 func NewOn(tb testing.TB, conn driver.Conn) *Env {
 	tb.Helper()
+	return NewOnWith(tb, conn, commit.Options{MaxDelay: 5 * time.Millisecond})
+}
+
+// NewWith is New with the committer's options given: benchmarks use the
+// defaults `deploylens serve` runs with rather than the tests' short delay.
+func NewWith(tb testing.TB, opt commit.Options) *Env {
+	tb.Helper()
+	conn := storetest.Open(tb)
+	Migrate(tb, conn)
+	return NewOnWith(tb, conn, opt)
+}
+
+// NewOnWith is NewOn with the committer's options given.
+func NewOnWith(tb testing.TB, conn driver.Conn, opt commit.Options) *Env {
+	tb.Helper()
 	reg := prometheus.NewRegistry()
-	c := commit.New(conn, commit.Options{MaxDelay: 5 * time.Millisecond}, reg)
+	c := commit.New(conn, opt, reg)
 	tb.Cleanup(func() { c.Close() })
 	cat := &ingest.Catalog{Conn: conn, TTL: time.Minute}
 	w := &ingest.Writer{Committer: c, Conn: conn, Teams: cat, Metrics: ingest.NewMetrics(reg)}

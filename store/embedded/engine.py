@@ -20,7 +20,12 @@ the client's revision but reports revision() = 0; every later result is then rea
 at revision 0, which is exactly what chDB emits (see DESIGN.md §3).
 
 chDB allows one statement at a time per connection, so statements are serialised
-with a lock; HTTP handling itself is threaded.
+with a lock; HTTP handling itself is threaded. Under the lock the session's
+database and settings are changed only where a statement asks for other ones
+than the previous statement (every chDB call costs a round through the engine's
+thread pool), and `DESCRIBE TABLE t`, which clickhouse-go sends before every
+insert, is answered from a cache that any statement other than a read or an
+insert empties.
 """
 
 import argparse
@@ -69,9 +74,20 @@ INSERT_FORMAT_RE = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 CODE_RE = re.compile(r"Code:\s*(\d+)\.")
+DESCRIBE_RE = re.compile(r"^\s*DESC(RIBE)?\s+(TABLE\s+)?[\w.`\"]+\s*;?\s*$", re.IGNORECASE)
+# Statements that cannot change a table's columns: they leave cached DESCRIBE
+# answers valid. Anything else (DDL, a statement after a comment, ...) empties
+# the cache.
+SCHEMA_SAFE_RE = re.compile(r"^\s*(SELECT|WITH|SHOW|EXISTS|DESC|DESCRIBE|EXPLAIN|INSERT)\b", re.IGNORECASE)
+SESSION_RE = re.compile(r"^\s*(SET|USE)\b", re.IGNORECASE)
+# Settings that cannot change what DESCRIBE answers (clickhouse-go derives
+# max_execution_time from the context deadline, different on every call).
+DESCRIBE_KEY_IGNORES = {"max_execution_time"}
 SETTING_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MIN_REVISION_WITH_CUSTOM_SERIALIZATION = 54454
 MAX_QUERY_BYTES = 64 << 20
+INSERT_BUFFER_BYTES = 16 << 20
+DESCRIBE_CACHE_MAX = 4096
 
 
 def uvarint(n):
@@ -136,6 +152,13 @@ class Engine:
         self.version = version
         # deploylens stores every time as UTC; the server time zone is UTC.
         self.timezone = "UTC"
+        # What the session is set to (see _enter); None means unknown.
+        self.cur_db = "default"
+        self.cur_settings = {}
+        # DESCRIBE answers by (database, statement, format, settings); any
+        # statement that may change a schema empties it and bumps schema_gen.
+        self.describe_cache = {}
+        self.schema_gen = 0
 
     @staticmethod
     def _error(exc):
@@ -151,52 +174,89 @@ class Engine:
             msg = "Code: %d. DB::Exception: %s" % (code, msg)
         return EngineError(code, msg, status)
 
-    def _apply_settings(self, settings):
-        applied = []
+    def _enter(self, settings, database):
+        """Give the session the database and exactly the settings a statement
+        asks for, changing only what differs from the previous statement's.
+        self.lock must be held."""
+        want = database or "default"
+        if self.cur_db != want:
+            self.cur_db = None  # unknown until USE succeeds
+            self.conn.query("USE %s" % quote_identifier(want))
+            self.cur_db = want
+        for name in [n for n in self.cur_settings if n not in settings]:
+            del self.cur_settings[name]
+            try:
+                self.conn.query("SET %s = DEFAULT" % name)
+            except Exception:  # an unknown setting never took effect
+                pass
         for name, value in settings.items():
             if not SETTING_NAME_RE.match(name):
                 raise EngineError(115, "Code: 115. DB::Exception: Unknown setting %r. (UNKNOWN_SETTING)" % name, 400)
-            self.conn.query("SET %s = %s" % (name, quote_setting(value)))
-            applied.append(name)
-        return applied
+            if self.cur_settings.get(name) != value:
+                self.cur_settings[name] = None  # unknown until SET succeeds
+                self.conn.query("SET %s = %s" % (name, quote_setting(value)))
+                self.cur_settings[name] = value
 
-    def _reset_settings(self, applied):
-        for name in applied:
-            try:
-                self.conn.query("SET %s = DEFAULT" % name)
-            except Exception:  # a failed reset must not hide the query's own result
-                pass
+    def _describe_key(self, sql, fmt, params, settings, database):
+        if params or not DESCRIBE_RE.match(sql):
+            return None
+        kept = tuple(sorted((k, v) for k, v in settings.items() if k not in DESCRIBE_KEY_IGNORES))
+        return (database or "default", sql.strip().rstrip(";").strip(), fmt, kept)
 
     def run(self, sql, fmt, params, settings, database):
+        key = self._describe_key(sql, fmt, params, settings, database)
+        if key is not None:
+            hit = self.describe_cache.get(key)
+            if hit is not None:
+                return hit
         with self.lock:
-            applied = []
+            gen = self.schema_gen
             try:
-                if database and database != "default":
-                    self.conn.query("USE %s" % quote_identifier(database))
-                applied = self._apply_settings(settings)
+                self._enter(settings, database)
                 res = self.conn.query(sql, fmt, params=params)
-                return res.bytes() if hasattr(res, "bytes") else bytes(res)
+                out = res.bytes() if hasattr(res, "bytes") else bytes(res)
+                if key is not None and gen == self.schema_gen:
+                    if len(self.describe_cache) >= DESCRIBE_CACHE_MAX:
+                        self.describe_cache = {}
+                    self.describe_cache[key] = out
+                return out
             except EngineError:
                 raise
             except Exception as exc:
                 raise self._error(exc)
             finally:
-                self._reset_settings(applied)
-                if database and database != "default":
-                    try:
-                        self.conn.query("USE default")
-                    except Exception:
-                        pass
+                if not SCHEMA_SAFE_RE.match(sql):
+                    self.schema_gen += 1
+                    self.describe_cache = {}
+                if SESSION_RE.match(sql):
+                    # The statement changed the session itself: forget what
+                    # we know of it, so the next statement sets it again.
+                    self.cur_db = None
+                    self.cur_settings = {k: None for k in self.cur_settings}
 
     def insert(self, head, fmt, chunks, settings, database):
+        # Read the body before taking the lock, up to INSERT_BUFFER_BYTES:
+        # reading it from the socket under the lock made every other
+        # statement wait for the client's network writes. A larger body is
+        # streamed under the lock (constant memory).
+        buffered, size = [], 0
+        chunks = iter(chunks)
+        for chunk in chunks:
+            if chunk:
+                buffered.append(chunk)
+                size += len(chunk)
+                if size >= INSERT_BUFFER_BYTES:
+                    break
+        if len(buffered) > 1 and size < INSERT_BUFFER_BYTES:
+            buffered = [b"".join(buffered)]
         with self.lock:
-            applied = []
             inserter = None
             try:
-                if database and database != "default":
-                    self.conn.query("USE %s" % quote_identifier(database))
-                applied = self._apply_settings(settings)
+                self._enter(settings, database)
                 inserter = self.conn.send_insert(head, fmt)
+                for chunk in buffered:
+                    inserter.append(chunk)
+                buffered = None
                 for chunk in chunks:
                     if chunk:
                         inserter.append(chunk)
@@ -211,12 +271,6 @@ class Engine:
                 if inserter is not None:
                     try:
                         inserter.cancel()
-                    except Exception:
-                        pass
-                self._reset_settings(applied)
-                if database and database != "default":
-                    try:
-                        self.conn.query("USE default")
                     except Exception:
                         pass
 

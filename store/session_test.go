@@ -1,0 +1,66 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+
+	"github.com/deploylens/deploylens/store"
+	"github.com/deploylens/deploylens/store/storetest"
+)
+
+// The engine answers clickhouse-go's DESCRIBE TABLE before each insert from a
+// cache: a schema change must be seen by the very next insert.
+func TestInsertAfterSchemaChange(t *testing.T) {
+	conn := storetest.Open(t)
+	ctx := context.Background()
+	if err := conn.Exec(ctx, "CREATE TABLE sc (id UInt64) ENGINE = MergeTree ORDER BY id"); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.InsertRow(ctx, conn, "INSERT INTO sc (id)", uint64(1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.Exec(ctx, "ALTER TABLE sc ADD COLUMN s String"); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.InsertRow(ctx, conn, "INSERT INTO sc (id, s)", uint64(2), "two"); err != nil {
+		t.Fatalf("insert after ADD COLUMN: %v", err)
+	}
+	if err := conn.Exec(ctx, "DROP TABLE sc"); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.Exec(ctx, "CREATE TABLE sc (id UInt64, n Int32) ENGINE = MergeTree ORDER BY id"); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.InsertRow(ctx, conn, "INSERT INTO sc (id, s)", uint64(3), "three"); err == nil {
+		t.Fatal("insert of a dropped column accepted: DESCRIBE answered from a stale cache")
+	}
+	if err := store.InsertRow(ctx, conn, "INSERT INTO sc (id, n)", uint64(3), int32(-3)); err != nil {
+		t.Fatalf("insert into the re-created table: %v", err)
+	}
+	var n int32
+	if err := conn.QueryRow(ctx, "SELECT n FROM sc WHERE id = 3").Scan(&n); err != nil || n != -3 {
+		t.Fatalf("n = %d, %v", n, err)
+	}
+}
+
+// The engine keeps one chDB session for every request: a setting or database
+// one query asks for must not leak into the next.
+func TestSettingsAndDatabaseDoNotLeak(t *testing.T) {
+	conn := storetest.Open(t)
+	ctx := context.Background()
+	var v string
+	withSetting := clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"max_block_size": 1234}))
+	if err := conn.QueryRow(withSetting, "SELECT getSetting('max_block_size')::String").Scan(&v); err != nil || v != "1234" {
+		t.Fatalf("with the setting: %q %v", v, err)
+	}
+	if err := conn.QueryRow(ctx, "SELECT getSetting('max_block_size')::String").Scan(&v); err != nil || v == "1234" {
+		t.Fatalf("the next query still has it: %q %v", v, err)
+	}
+	// Every query of this test runs in the test's own database, not in the
+	// engine's default one.
+	if err := conn.QueryRow(ctx, "SELECT currentDatabase()").Scan(&v); err != nil || v == "default" || v == "" {
+		t.Fatalf("currentDatabase() = %q, %v", v, err)
+	}
+}
