@@ -647,6 +647,56 @@ SELECT
 FROM changes
 GROUP BY change_id;
 
+CREATE TABLE IF NOT EXISTS change_commits_local ON CLUSTER `deploylens`
+(
+    commit       String,
+    change_id    String,
+    observed_at  DateTime64(9, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/change_commits_local', '{replica}', observed_at)
+
+PRIMARY KEY commit
+ORDER BY (commit, change_id)
+SETTINGS index_granularity = 128, min_compress_block_size = 4096, max_compress_block_size = 65536;
+
+CREATE TABLE IF NOT EXISTS change_commits ON CLUSTER `deploylens` AS change_commits_local ENGINE = Distributed('deploylens', currentDatabase(), change_commits_local, cityHash64(change_id));
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS change_commits_mv ON CLUSTER `deploylens` TO change_commits_local AS
+SELECT commit, change_id, observed_at
+FROM changes_local
+ARRAY JOIN arrayFilter(c -> c != '', arrayDistinct(arrayConcat([merge_commit], commits))) AS commit;
+
+INSERT INTO change_commits (commit, change_id, observed_at)
+SELECT commit, change_id, observed_at
+FROM changes
+ARRAY JOIN arrayFilter(c -> c != '', arrayDistinct(arrayConcat([merge_commit], commits))) AS commit;
+
+CREATE TABLE IF NOT EXISTS stage_keys_local ON CLUSTER `deploylens`
+(
+    key          String,
+    pipeline     LowCardinality(String),
+    run_id       String,
+    stage        LowCardinality(String),
+    observed_at  DateTime64(9, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/stage_keys_local', '{replica}', observed_at)
+
+PRIMARY KEY key
+ORDER BY (key, pipeline, run_id, stage)
+SETTINGS index_granularity = 128, min_compress_block_size = 4096, max_compress_block_size = 65536;
+
+CREATE TABLE IF NOT EXISTS stage_keys ON CLUSTER `deploylens` AS stage_keys_local ENGINE = Distributed('deploylens', currentDatabase(), stage_keys_local, cityHash64(pipeline, run_id));
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS stage_keys_mv ON CLUSTER `deploylens` TO stage_keys_local AS
+SELECT key, pipeline, run_id, stage, observed_at
+FROM pipeline_stages_local
+ARRAY JOIN arrayFilter(k -> k != '', arrayDistinct(arrayConcat(change_ids, [commit]))) AS key;
+
+INSERT INTO stage_keys (key, pipeline, run_id, stage, observed_at)
+SELECT key, pipeline, run_id, stage, observed_at
+FROM pipeline_stages
+ARRAY JOIN arrayFilter(k -> k != '', arrayDistinct(arrayConcat(change_ids, [commit]))) AS key;
+
 CREATE TABLE IF NOT EXISTS canary_configs_local ON CLUSTER `deploylens`
 (
     name        String,

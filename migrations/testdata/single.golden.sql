@@ -612,6 +612,52 @@ SELECT
 FROM changes
 GROUP BY change_id;
 
+CREATE TABLE IF NOT EXISTS change_commits 
+(
+    commit       String,
+    change_id    String,
+    observed_at  DateTime64(9, 'UTC')
+)
+ENGINE = ReplacingMergeTree(observed_at)
+
+PRIMARY KEY commit
+ORDER BY (commit, change_id)
+SETTINGS index_granularity = 128, min_compress_block_size = 4096, max_compress_block_size = 65536;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS change_commits_mv  TO change_commits AS
+SELECT commit, change_id, observed_at
+FROM changes
+ARRAY JOIN arrayFilter(c -> c != '', arrayDistinct(arrayConcat([merge_commit], commits))) AS commit;
+
+INSERT INTO change_commits (commit, change_id, observed_at)
+SELECT commit, change_id, observed_at
+FROM changes
+ARRAY JOIN arrayFilter(c -> c != '', arrayDistinct(arrayConcat([merge_commit], commits))) AS commit;
+
+CREATE TABLE IF NOT EXISTS stage_keys 
+(
+    key          String,
+    pipeline     LowCardinality(String),
+    run_id       String,
+    stage        LowCardinality(String),
+    observed_at  DateTime64(9, 'UTC')
+)
+ENGINE = ReplacingMergeTree(observed_at)
+
+PRIMARY KEY key
+ORDER BY (key, pipeline, run_id, stage)
+SETTINGS index_granularity = 128, min_compress_block_size = 4096, max_compress_block_size = 65536;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS stage_keys_mv  TO stage_keys AS
+SELECT key, pipeline, run_id, stage, observed_at
+FROM pipeline_stages
+ARRAY JOIN arrayFilter(k -> k != '', arrayDistinct(arrayConcat(change_ids, [commit]))) AS key;
+
+INSERT INTO stage_keys (key, pipeline, run_id, stage, observed_at)
+SELECT key, pipeline, run_id, stage, observed_at
+FROM pipeline_stages
+ARRAY JOIN arrayFilter(k -> k != '', arrayDistinct(arrayConcat(change_ids, [commit]))) AS key;
+
 CREATE TABLE IF NOT EXISTS canary_configs 
 (
     name        String,

@@ -1,0 +1,56 @@
+package deliverytest
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+)
+
+//go:embed testdata/bench_seed.sql
+var benchSeed string
+
+// BenchHistory sizes a synthetic history (testdata/bench_seed.sql).
+type BenchHistory struct {
+	Teams, ServicesPerTeam int
+	Deployments            int
+	ChangesPerDeployment   int
+	Days                   int
+	End                    time.Time
+	// CommitListingEvery makes one deployment in N list commits instead of
+	// change ids (0: none do).
+	CommitListingEvery int
+}
+
+// SeedBench generates h inside ClickHouse (INSERT … SELECT FROM numbers()).
+func SeedBench(tb testing.TB, conn driver.Conn, h BenchHistory) {
+	tb.Helper()
+	params := clickhouse.Parameters{
+		"teams":                  fmt.Sprint(h.Teams),
+		"services_per_team":      fmt.Sprint(h.ServicesPerTeam),
+		"deployments":            fmt.Sprint(h.Deployments),
+		"changes_per_deployment": fmt.Sprint(h.ChangesPerDeployment),
+		"days":                   fmt.Sprint(h.Days),
+		"end":                    h.End.UTC().Format("2006-01-02 15:04:05"),
+		"commit_listing_every":   fmt.Sprint(h.CommitListingEvery),
+	}
+	ctx := clickhouse.Context(context.Background(), clickhouse.WithParameters(params))
+	for _, stmt := range strings.Split(benchSeed, "\n;\n") {
+		var lines []string
+		for _, l := range strings.Split(stmt, "\n") {
+			if !strings.HasPrefix(strings.TrimSpace(l), "--") {
+				lines = append(lines, l)
+			}
+		}
+		if q := strings.TrimSpace(strings.Join(lines, "\n")); q != "" {
+			if err := conn.Exec(ctx, q); err != nil {
+				tb.Fatalf("seed: %v\n%s", err, q)
+			}
+		}
+	}
+}

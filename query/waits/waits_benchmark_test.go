@@ -1,0 +1,44 @@
+package waits
+
+import (
+	"context"
+	"flag"
+	"testing"
+	"time"
+
+	"github.com/deploylens/deploylens/query/delivery"
+	"github.com/deploylens/deploylens/query/delivery/deliverytest"
+)
+
+// go test ./query/waits -run '^$' -bench Waits -benchtime 5x -timeout 30m -deployments 1000000
+var (
+	benchDeployments = flag.Int("deployments", 1_000_000, "deployments in the benchmark history")
+	benchChangesPer  = flag.Int("changes-per-deployment", 5, "changes each benchmark deployment ships")
+)
+
+// BenchmarkWaits breaks down the waits of one team, and of all teams, over
+// the last 90 days of a year-long history (4 pipeline stages per deployment).
+func BenchmarkWaits(b *testing.B) {
+	conn := deliverytest.Open(b)
+	end := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	start := time.Now()
+	deliverytest.SeedBench(b, conn, deliverytest.BenchHistory{
+		Teams: 20, ServicesPerTeam: 5, Deployments: *benchDeployments, ChangesPerDeployment: *benchChangesPer, Days: 365, End: end,
+	})
+	b.Logf("seeded %d deployments, %d changes, %d pipeline stages in %v",
+		*benchDeployments, *benchDeployments**benchChangesPer, *benchDeployments*4, time.Since(start).Round(time.Second))
+	calc := &Calculator{Conn: conn}
+	for _, c := range []struct{ name, team string }{{"one_team", "team-07"}, {"all_teams", ""}} {
+		b.Run(c.name, func(b *testing.B) {
+			scope := delivery.Scope{Team: c.team, From: end.AddDate(0, 0, -90), To: end}
+			var r Report
+			var err error
+			for b.Loop() {
+				if r, err = calc.Report(context.Background(), scope); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(r.Changes), "changes")
+		})
+	}
+}
