@@ -85,3 +85,67 @@ fmt:
 
 clean:
 	rm -rf bin tmp
+
+# ---------------------------------------------------------------------------
+# Grafana plugin and dashboards (plugin/, dashboards/)
+#
+#   make plugin            plugin/dist/ (frontend + backend for linux, darwin,
+#                          windows on amd64/arm64) and
+#                          plugin/deploylens-deploylens-datasource-<version>.zip
+#   make plugin-frontend   the frontend only (webpack) into plugin/dist/
+#   make plugin-check      frontend type-check, lint and unit tests (part of make test)
+#   make plugin-test       plugin-check, then the plugin's and dashboards' Go tests
+#   make dashboards        regenerate the dashboards' JSON from dashboards/*.go
+#   make plugin-e2e        Grafana in Docker + Playwright (plugin/e2e/README.md)
+# ---------------------------------------------------------------------------
+PLUGIN_ID       := deploylens-deploylens-datasource
+PLUGIN_DIR      := plugin
+PLUGIN_DIST     := $(PLUGIN_DIR)/dist
+PLUGIN_EXE      := gpx_deploylens
+PLUGIN_VERSION  ?= $(shell node -p "require('./$(PLUGIN_DIR)/package.json').version" 2>/dev/null || echo 0.0.0)
+PLUGIN_PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64
+PLUGIN_ZIP      := $(PLUGIN_DIR)/$(PLUGIN_ID)-$(PLUGIN_VERSION).zip
+
+.PHONY: plugin plugin-frontend plugin-backend plugin-deps plugin-check plugin-test plugin-e2e dashboards
+
+$(PLUGIN_DIR)/node_modules/.installed: $(PLUGIN_DIR)/package.json $(PLUGIN_DIR)/package-lock.json
+	cd $(PLUGIN_DIR) && npm ci --no-audit --no-fund
+	@touch $@
+
+plugin-deps: $(PLUGIN_DIR)/node_modules/.installed
+
+# The npm build script sets ts-node to CommonJS/transpile-only, which the
+# scaffolded webpack config needs on Node 20.
+plugin-frontend: plugin-deps
+	cd $(PLUGIN_DIR) && npm run build
+
+# Grafana looks for <executable>_<os>_<arch>[.exe] beside plugin.json.
+plugin-backend:
+	@mkdir -p $(PLUGIN_DIST)
+	@for p in $(PLUGIN_PLATFORMS); do \
+	  os=$${p%/*}; arch=$${p#*/}; ext=; [ $$os = windows ] && ext=.exe; \
+	  echo ">> $(PLUGIN_EXE)_$${os}_$${arch}$$ext"; \
+	  CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags "-s -w" \
+	    -o $(PLUGIN_DIST)/$(PLUGIN_EXE)_$${os}_$${arch}$$ext ./$(PLUGIN_DIR)/pkg || exit 1; \
+	done
+
+plugin: plugin-frontend plugin-backend
+	$(GO) run ./$(PLUGIN_DIR)/pkg/archive/cmd/pluginzip -dist $(PLUGIN_DIST) -out $(PLUGIN_ZIP)
+
+plugin-check: plugin-deps
+	cd $(PLUGIN_DIR) && npm run typecheck && npm run lint && npm run test:ci
+
+plugin-test: plugin-check
+	$(GO) test -count=1 ./$(PLUGIN_DIR)/... ./dashboards/...
+
+dashboards:
+	$(GO) run ./dashboards/generate
+
+plugin-e2e:
+	@if ! docker info >/dev/null 2>&1; then echo ">> no Docker engine here: the Grafana end-to-end suite is skipped (plugin/e2e/README.md)"; exit 0; fi; \
+	$(MAKE) plugin && cd $(PLUGIN_DIR) && docker compose -f e2e/docker-compose.yml up -d --build --wait && \
+	(cd .. && $(GO) run ./$(PLUGIN_DIR)/e2e/seed) && npx playwright test; rc=$$?; \
+	docker compose -f e2e/docker-compose.yml down; exit $$rc
+
+# make test runs the frontend checks too.
+test: plugin-check
