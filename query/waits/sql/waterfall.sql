@@ -48,7 +48,7 @@ and deployed commits). Times are handled as Int64 nanoseconds.
         WHERE key GLOBAL IN stage_lookup_keys
     ),
     -- Each linked stage's merged state, listed under the key that links it.
-    stages_by_key AS (
+    stages_by_key AS {{template "materialized" .}}(
         SELECT k.key AS key,
                groupArray((s.pipeline, s.stage, s.kind, s.environment,
                            toUnixTimestamp64Nano(s.queued_at), toUnixTimestamp64Nano(s.started_at), toUnixTimestamp64Nano(s.finished_at))) AS stages
@@ -67,28 +67,26 @@ and deployed commits). Times are handled as Int64 nanoseconds.
         ) AS s ON s.pipeline = k.pipeline AND s.run_id = k.run_id AND s.stage = k.stage
         GROUP BY k.key
     ),
-    -- One row per subject with its change's times and its stages.
+    -- One row per subject with its change's times and its stages (those
+    -- that name the change and those that name its deployed commit).
     subject_rows AS (
         SELECT
             s.change_id                                               AS change_id,
-            any(s.deployment_id)                                      AS deployment_id,
-            any(s.bucket)                                             AS bucket,
-            any(s.deployed_at)                                        AS deployed_at,
-            any(s.deploy_started_at)                                  AS deploy_started_at,
-            any({{template "lead_start" "c"}})                        AS started_at,
-            any({{template "lead_start_field" "c"}})                  AS started_from,
-            any(c.opened_at)                                          AS opened_at,
-            any(c.first_review_at)                                    AS first_review_at,
-            any(c.approved_at)                                        AS approved_at,
-            any(c.merged_at)                                          AS merged_at,
-            arrayDistinct(arrayFlatten(groupArray(k.stages)))         AS stages
-        FROM (
-            SELECT *, arrayJoin(arrayFilter(x -> x != '', [change_id, deploy_commit])) AS lookup_key
-            FROM subjects
-        ) AS s
+            s.deployment_id                                           AS deployment_id,
+            s.bucket                                                  AS bucket,
+            s.deployed_at                                             AS deployed_at,
+            s.deploy_started_at                                       AS deploy_started_at,
+            {{template "lead_start" "c"}}                             AS started_at,
+            {{template "lead_start_field" "c"}}                       AS started_from,
+            c.opened_at                                               AS opened_at,
+            c.first_review_at                                         AS first_review_at,
+            c.approved_at                                             AS approved_at,
+            c.merged_at                                               AS merged_at,
+            arrayDistinct(arrayConcat(by_change.stages, by_commit.stages)) AS stages
+        FROM subjects AS s
         LEFT JOIN ({{template "change_state" "subject_change_ids"}}) AS c ON c.change_id = s.change_id
-        LEFT JOIN stages_by_key AS k ON k.key = s.lookup_key
-        GROUP BY s.change_id
+        LEFT JOIN stages_by_key AS by_change ON by_change.key = s.change_id
+        LEFT JOIN stages_by_key AS by_commit ON by_commit.key = s.deploy_commit
     ),
     -- Each step below is its own subquery so that ClickHouse reads the
     -- arrays it builds as columns instead of re-expanding their expressions.
