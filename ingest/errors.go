@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"math"
@@ -129,4 +130,30 @@ func eventsOf(err error) int {
 		return ns.events
 	}
 	return 1
+}
+
+// SharedToken describes a webhook that authenticates with a secret token the
+// sender repeats in a header (GitLab, Opsgenie), rather than a signature.
+type SharedToken struct {
+	Source string // product name, for messages
+	Flag   string // the setting that holds the token
+	Header string // the header that carries it
+	// HowToSend completes "missing <Header>: …", telling the sender how to
+	// set the header to the value of the setting's environment variable.
+	HowToSend string
+}
+
+// Verify checks the token a delivery presented, in constant time.
+func (s SharedToken) Verify(token []byte, got string) error {
+	if len(token) == 0 {
+		return NotConfigured(s.Source, s.Flag)
+	}
+	env := "DEPLOYLENS_" + envSuffix(s.Flag)
+	if got == "" {
+		return Unauthorized("missing " + s.Header + ": " + s.HowToSend + " " + env)
+	}
+	if subtle.ConstantTimeCompare([]byte(got), token) != 1 {
+		return Unauthorized(s.Header + " does not match " + env)
+	}
+	return nil
 }

@@ -5,7 +5,6 @@ package gitlab
 
 import (
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/hex"
 
 	"github.com/gin-gonic/gin"
@@ -51,17 +50,11 @@ func (r *Receiver) decode(c *gin.Context, body []byte) ([]ingest.Item, error) {
 // Verify compares the X-Gitlab-Token header with the configured token in
 // constant time. An empty token refuses every delivery.
 func Verify(token []byte, got string) error {
-	if len(token) == 0 {
-		return ingest.NotConfigured("GitLab", TokenFlag)
-	}
-	if got == "" {
-		return ingest.Unauthorized("missing X-Gitlab-Token: set the webhook's secret token in GitLab to the value of DEPLOYLENS_GITLAB_WEBHOOK_TOKEN")
-	}
-	if subtle.ConstantTimeCompare([]byte(got), token) != 1 {
-		return ingest.Unauthorized("X-Gitlab-Token does not match DEPLOYLENS_GITLAB_WEBHOOK_TOKEN")
-	}
-	return nil
+	return sharedToken.Verify(token, got)
 }
+
+var sharedToken = ingest.SharedToken{Source: "GitLab", Flag: TokenFlag, Header: "X-Gitlab-Token",
+	HowToSend: "set the webhook's secret token in GitLab to the value of"}
 
 // DeliveryID is the idempotency key of a delivery: Idempotency-Key (the same
 // across GitLab's retries), else X-Gitlab-Event-UUID, else the body's hash.

@@ -5,7 +5,6 @@ package opsgenie
 
 import (
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -63,17 +62,11 @@ func (r *Receiver) decode(c *gin.Context, body []byte) ([]ingest.Item, error) {
 
 // Verify compares the token header in constant time.
 func Verify(token []byte, got string) error {
-	if len(token) == 0 {
-		return ingest.NotConfigured("Opsgenie", TokenFlag)
-	}
-	if got == "" {
-		return ingest.Unauthorized("missing " + TokenHeader + ": add it as a custom header of the Opsgenie webhook integration, with the value of DEPLOYLENS_OPSGENIE_WEBHOOK_TOKEN")
-	}
-	if subtle.ConstantTimeCompare([]byte(got), token) != 1 {
-		return ingest.Unauthorized(TokenHeader + " does not match DEPLOYLENS_OPSGENIE_WEBHOOK_TOKEN")
-	}
-	return nil
+	return sharedToken.Verify(token, got)
 }
+
+var sharedToken = ingest.SharedToken{Source: "Opsgenie", Flag: TokenFlag, Header: TokenHeader,
+	HowToSend: "add it as a custom header of the Opsgenie webhook integration, with the value of"}
 
 type payload struct {
 	Action string `json:"action"`
