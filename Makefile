@@ -143,9 +143,9 @@ dashboards:
 
 plugin-e2e:
 	@if ! docker info >/dev/null 2>&1; then echo ">> no Docker engine here: the Grafana end-to-end suite is skipped (plugin/e2e/README.md)"; exit 0; fi; \
-	$(MAKE) plugin && cd $(PLUGIN_DIR) && docker compose -f e2e/docker-compose.yml up -d --build --wait && \
-	(cd .. && $(GO) run ./$(PLUGIN_DIR)/e2e/seed) && npx playwright test; rc=$$?; \
-	docker compose -f e2e/docker-compose.yml down; exit $$rc
+	$(MAKE) plugin && cd $(PLUGIN_DIR) && export DEPLOYLENS_ADMIN_TOKEN=e2e-admin-token && docker compose -f ../deploy/grafana/docker-compose.yml up -d --build --wait && \
+	(cd .. && $(GO) run ./$(PLUGIN_DIR)/e2e/seed -token "$$DEPLOYLENS_ADMIN_TOKEN") && npx playwright test; rc=$$?; \
+	docker compose -f ../deploy/grafana/docker-compose.yml down -v; exit $$rc
 
 # make test runs the frontend checks too.
 test: plugin-check

@@ -1,5 +1,5 @@
 // Package e2e holds the plugin's end-to-end suite: Grafana with the plugin
-// loaded, deploylens and ClickHouse in Docker (docker-compose.yml), driven
+// loaded, deploylens and ClickHouse in Docker (deploy/grafana/docker-compose.yml), driven
 // by Playwright with @grafana/plugin-e2e (*.spec.ts). See README.md.
 package e2e
 

@@ -36,7 +36,13 @@ var Parameters = map[string][]string{
 	"/api/v1/dora/series":                  {"team", "service", "environment", "from", "to", "step"},
 	"/api/v1/waits":                        {"team", "service", "environment", "from", "to"},
 	"/api/v1/changes/{change_id}/timeline": {"change_id", "environment"},
+	"/api/v1/deployments":                  {"team", "service", "environment", "from", "to", "limit"},
+	"/api/v1/incidents":                    {"team", "service", "environment", "from", "to", "limit"},
+	"/api/v1/environments":                 {"team", "service", "from", "to"},
 }
+
+// DefaultListed is how many rows a listing returns when limit is not given.
+const DefaultListed = 1000
 
 // API serves the endpoints.
 type API struct {
@@ -56,6 +62,9 @@ func (a *API) Register(s *server.Server) {
 	read.GET("/dora/series", a.handle(a.series))
 	read.GET("/waits", a.handle(a.waits))
 	read.GET("/changes/:change_id/timeline", a.handle(a.timeline))
+	read.GET("/deployments", a.handle(a.deployments))
+	read.GET("/incidents", a.handle(a.incidents))
+	read.GET("/environments", a.handle(a.environments))
 }
 
 // endpoint computes an answer or fails; fail has already written the error.
@@ -227,4 +236,50 @@ func (a *API) timeline(c *gin.Context) (any, error) {
 		return nil, &notFound{msg: fmt.Sprintf("change %q has no successful deployment to %s", id, s.Env()), field: "change_id"}
 	}
 	return tl, err
+}
+
+// listing reads a list endpoint's parameters and authorizes its scope.
+func (a *API) listing(c *gin.Context, path string) (delivery.Scope, int, error) {
+	p := newParams(c.Request.URL.Query(), Parameters[path]...)
+	s := a.scope(p)
+	limit := p.count("limit", DefaultListed, 1, dora.MaxListed)
+	if err := p.err(); err != nil {
+		return s, 0, err
+	}
+	return s, limit, a.authorize(c, &s)
+}
+
+// GET /api/v1/deployments
+func (a *API) deployments(c *gin.Context) (any, error) {
+	s, limit, err := a.listing(c, "/api/v1/deployments")
+	if err != nil {
+		return nil, err
+	}
+	deps, more, err := a.DORA.ListDeployments(c.Request.Context(), s, limit)
+	// An empty list is [] and not left out.
+	return map[string]any{"deployments": deps, "truncated": more}, err
+}
+
+// GET /api/v1/incidents
+func (a *API) incidents(c *gin.Context) (any, error) {
+	s, limit, err := a.listing(c, "/api/v1/incidents")
+	if err != nil {
+		return nil, err
+	}
+	incs, more, err := a.DORA.ListIncidents(c.Request.Context(), s, limit)
+	return map[string]any{"incidents": incs, "truncated": more}, err
+}
+
+// GET /api/v1/environments
+func (a *API) environments(c *gin.Context) (any, error) {
+	p := newParams(c.Request.URL.Query(), Parameters["/api/v1/environments"]...)
+	s := a.scope(p)
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	if err := a.authorize(c, &s); err != nil {
+		return nil, err
+	}
+	envs, err := delivery.Environments(c.Request.Context(), a.Conn, s)
+	return map[string]any{"environments": envs}, err
 }

@@ -103,6 +103,9 @@ func TestTeamScopeIsEnforced(t *testing.T) {
 		{"another team's DORA", "read-pay", "/api/v1/dora?team=search&" + week, http.StatusForbidden},
 		{"another team's series", "read-pay", "/api/v1/dora/series?team=search&" + week, http.StatusForbidden},
 		{"another team's waits", "read-pay", "/api/v1/waits?team=search&" + week, http.StatusForbidden},
+		{"another team's deployments", "read-pay", "/api/v1/deployments?team=search&" + week, http.StatusForbidden},
+		{"another team's incidents", "read-pay", "/api/v1/incidents?team=search&" + week, http.StatusForbidden},
+		{"another team's environments", "read-pay", "/api/v1/environments?team=search&" + week, http.StatusForbidden},
 		{"another team's change", "read-search", "/api/v1/changes/c1/timeline", http.StatusForbidden},
 		{"own change", "read-pay", "/api/v1/changes/c1/timeline", http.StatusOK},
 		{"any team with an all-teams read token", "read-all", "/api/v1/dora?team=search&" + week, http.StatusOK},
@@ -157,6 +160,9 @@ func TestParametersAreValidated(t *testing.T) {
 		{"timeline parameter", "/api/v1/changes/c1/timeline?team=payments", http.StatusBadRequest, "team"},
 		{"unknown team", "/api/v1/dora?team=nobody", http.StatusNotFound, "team"},
 		{"unknown team's waits", "/api/v1/waits?team=nobody", http.StatusNotFound, "team"},
+		{"limit zero", "/api/v1/deployments?team=payments&limit=0", http.StatusBadRequest, "limit"},
+		{"limit too large", "/api/v1/incidents?team=payments&limit=10001", http.StatusBadRequest, "limit"},
+		{"limit not a number", "/api/v1/deployments?team=payments&limit=ten", http.StatusBadRequest, "limit"},
 		{"change never deployed", "/api/v1/changes/nope/timeline", http.StatusNotFound, "change_id"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -188,6 +194,33 @@ func TestEndpointsAnswer(t *testing.T) {
 	w := f.get(t, "read-pay", "/api/v1/waits?team=payments&"+week, http.StatusOK)
 	if w["changes"].(float64) != 2 {
 		t.Errorf("waits over %v changes, want 2", w["changes"])
+	}
+	deps := f.get(t, "read-pay", "/api/v1/deployments?team=payments&"+week, http.StatusOK)
+	var ids []string
+	for _, d := range deps["deployments"].([]any) {
+		d := d.(map[string]any)
+		ids = append(ids, d["deployment_id"].(string))
+		if d["deployment_id"] == "d2" && (d["failed"] != true || d["recovered_at"] != "2026-03-03T16:00:00Z") {
+			t.Errorf("d2 = %v, want failed and recovered by d3 at 16:00", d)
+		}
+	}
+	if strings.Join(ids, ",") != "d3,d2,d1" || deps["truncated"] != false {
+		t.Errorf("deployments %v (truncated %v), want d3,d2,d1 newest first", ids, deps["truncated"])
+	}
+	if cut := f.get(t, "read-pay", "/api/v1/deployments?team=payments&limit=2&"+week, http.StatusOK); len(cut["deployments"].([]any)) != 2 || cut["truncated"] != true {
+		t.Errorf("limit 2: %v", cut)
+	}
+	// Without a team a read token lists its own teams' rows only; no
+	// incidents is an empty list, not a missing one.
+	if mine := f.get(t, "read-search", "/api/v1/deployments?"+week, http.StatusOK); len(mine["deployments"].([]any)) != 1 {
+		t.Errorf("search token lists %v", mine)
+	}
+	if incs := f.get(t, "read-pay", "/api/v1/incidents?team=payments&"+week, http.StatusOK); incs["incidents"] == nil || len(incs["incidents"].([]any)) != 0 {
+		t.Errorf("incidents = %v, want []", incs)
+	}
+	envs := f.get(t, "read-pay", "/api/v1/environments?team=payments&"+week, http.StatusOK)["environments"].([]any)
+	if len(envs) != 1 || envs[0].(map[string]any)["environment"] != "production" || envs[0].(map[string]any)["deployments"].(float64) != 3 {
+		t.Errorf("environments = %v, want production with 3 deployments", envs)
 	}
 	tl := f.get(t, "read-pay", "/api/v1/changes/c1/timeline", http.StatusOK)
 	if tl["team"] != "payments" || tl["lead_seconds"].(float64) != 6*3600 {

@@ -98,6 +98,20 @@ func (p *params) oneOf(field, def string, choices ...string) string {
 	return v[0]
 }
 
+// count returns an optional integer parameter in [min, max].
+func (p *params) count(field string, def, min, max int) int {
+	v, ok := p.values[field]
+	if !ok || len(v) == 0 {
+		return def
+	}
+	n, err := strconv.Atoi(v[0])
+	if err != nil || n < min || n > max {
+		p.fail(field, fmt.Sprintf("%q is not a whole number from %d to %d", v[0], min, max))
+		return def
+	}
+	return n
+}
+
 // year returns an optional year parameter that must be one of years.
 func (p *params) year(field string, years []int) int {
 	v, ok := p.values[field]

@@ -23,6 +23,13 @@ type Deployment struct {
 	CanaryVerdict string    `json:"canary_verdict"`
 }
 
+// Environment is one row of GET /api/v1/environments.
+type Environment struct {
+	Environment    string    `json:"environment"`
+	Deployments    int64     `json:"deployments"`
+	LastFinishedAt time.Time `json:"last_finished_at"`
+}
+
 // Incident is one row of GET /api/v1/incidents.
 type Incident struct {
 	IncidentID         string    `json:"incident_id"`

@@ -98,6 +98,18 @@ func (c *Client) Deployments(ctx context.Context, f Filter) ([]Deployment, error
 	return out.Deployments, err
 }
 
+// Environments answers GET /api/v1/environments: where the filter's
+// deployments that finished in its window went (its Environment is not
+// sent).
+func (c *Client) Environments(ctx context.Context, f Filter) ([]Environment, error) {
+	f.Environment = ""
+	var out struct {
+		Environments []Environment `json:"environments"`
+	}
+	err := c.get(ctx, "/api/v1/environments", f.values(), false, &out)
+	return out.Environments, err
+}
+
 // Incidents answers GET /api/v1/incidents: the incidents opened in the
 // window and the deployment each is attributed to.
 func (c *Client) Incidents(ctx context.Context, f Filter) ([]Incident, error) {

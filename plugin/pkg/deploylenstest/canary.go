@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 )
@@ -15,8 +14,7 @@ import (
 // (service.version 1.6.0) and a canary (1.7.0) the way the OpenTelemetry
 // Collector's ClickHouse exporter does, then asks deploylens to judge the
 // canary of demo.CanaryDeployment through POST /api/v1/canary/analyses.
-// It returns the analysis. The test is skipped when this deploylens runs
-// no canary analyses.
+// It returns the analysis.
 func SeedCanary(tb testing.TB, s *Server, demo Demo) map[string]any {
 	tb.Helper()
 	start := demo.Now.Add(-3 * time.Hour)
@@ -55,9 +53,6 @@ func SeedCanary(tb testing.TB, s *Server, demo Demo) map[string]any {
 		},
 	})
 	code, body := s.Do(tb, http.MethodPost, "/api/v1/canary/analyses", req)
-	if code == http.StatusNotFound && strings.Contains(string(body), "no such endpoint") {
-		tb.Skip("this deploylens runs no canary analyses (POST /api/v1/canary/analyses): the canary issue")
-	}
 	if code != http.StatusCreated && code != http.StatusOK {
 		tb.Fatalf("POST /api/v1/canary/analyses: %d %s", code, body)
 	}

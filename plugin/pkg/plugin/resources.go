@@ -100,15 +100,15 @@ func (d *Datasource) serviceOptions(ctx context.Context, team string) ([]Option,
 func (d *Datasource) environmentOptions(ctx context.Context, team string) ([]Option, error) {
 	seen := map[string]bool{d.settings.DefaultEnvironment: true}
 	envs := []string{}
-	deployments, err := d.client.Deployments(ctx, deploylensapi.Filter{Team: team, From: recentFrom(), To: now()})
+	found, err := d.client.Environments(ctx, deploylensapi.Filter{Team: team, From: recentFrom(), To: now()})
 	var apiErr *deploylensapi.Error
 	if err != nil && !(errors.As(err, &apiErr) && apiErr.NotServed()) {
 		return nil, err
 	}
-	for _, dep := range deployments {
-		if dep.Environment != "" && !seen[dep.Environment] {
-			seen[dep.Environment] = true
-			envs = append(envs, dep.Environment)
+	for _, e := range found {
+		if e.Environment != "" && !seen[e.Environment] {
+			seen[e.Environment] = true
+			envs = append(envs, e.Environment)
 		}
 	}
 	slices.Sort(envs)
