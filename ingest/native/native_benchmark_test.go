@@ -48,7 +48,7 @@ func BenchmarkNativeEndToEnd(b *testing.B) {
 			var requests atomic.Int64
 			requestsTotal := (b.N + bc.batch - 1) / bc.batch
 			b.ResetTimer()
-			goCPU0, engineCPU0 := cpuUsed()
+			goCPU0, engineCPU0 := ingesttest.CPUUsed()
 			start := time.Now()
 			done := make(chan struct{})
 			for c := 0; c < bc.clients; c++ {
@@ -86,7 +86,7 @@ func BenchmarkNativeEndToEnd(b *testing.B) {
 				<-done
 			}
 			elapsed := time.Since(start)
-			goCPU, engineCPU := cpuUsed()
+			goCPU, engineCPU := ingesttest.CPUUsed()
 			goCPU, engineCPU = goCPU-goCPU0, engineCPU-engineCPU0
 			b.StopTimer()
 			events := requestsTotal * bc.batch
