@@ -65,6 +65,21 @@ func (p Principal) CanSeeTeam(team string) bool {
 	return p.AllTeams() || slices.Contains(p.Teams, team)
 }
 
+type principalKey struct{}
+
+// WithPrincipal returns ctx carrying who a request acts as, so that code
+// below the HTTP layer (ingest's writer) can enforce the token's scope.
+func WithPrincipal(ctx context.Context, p Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// PrincipalFrom returns the principal WithPrincipal put in ctx; false for
+// requests that carry no token (webhooks, replay).
+func PrincipalFrom(ctx context.Context) (Principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(Principal)
+	return p, ok
+}
+
 // Token is a stored token, without its secret.
 type Token struct {
 	ID        string    `json:"id"`
@@ -173,6 +188,22 @@ func (t *Tokens) EnsureBootstrap(ctx context.Context, plaintext string) error {
 	}
 	t.forget(BootstrapID)
 	return nil
+}
+
+// KeepBootstrap stores a generated admin token unless the store already
+// holds a bootstrap token, and reports whether plaintext is the stored one.
+// Processes that share one ClickHouse each generate a token of their own;
+// replacing the stored one would lock out every process started before.
+func (t *Tokens) KeepBootstrap(ctx context.Context, plaintext string) (bool, error) {
+	cur, err := t.lookup(ctx, BootstrapID)
+	switch {
+	case err == nil && !cur.Revoked:
+		_, secret := split(plaintext)
+		return subtle.ConstantTimeCompare([]byte(cur.hash), []byte(hashSecret(secret))) == 1, nil
+	case err != nil && !errors.Is(err, ErrNotFound):
+		return false, err
+	}
+	return true, t.EnsureBootstrap(ctx, plaintext)
 }
 
 func (t *Tokens) write(ctx context.Context, tok Token, hash string) error {

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/deploylens/deploylens/server"
 )
 
 // DefaultMaxBody caps request bodies: GitHub's own limit on a webhook payload
@@ -74,6 +76,8 @@ func ReadBody(rw http.ResponseWriter, r *http.Request, max int64) ([]byte, error
 	switch {
 	case errors.As(err, &mbe):
 		return nil, tooLarge(max)
+	case server.IsTimeout(err):
+		return nil, &RequestError{Status: http.StatusRequestTimeout, Msg: server.BodyTimeoutMessage}
 	case err != nil:
 		return nil, BadRequest("the body cannot be read: " + err.Error())
 	case int64(buf.Len()) > max:

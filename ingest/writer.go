@@ -3,13 +3,17 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
+	"github.com/deploylens/deploylens/auth"
 	"github.com/deploylens/deploylens/delivery"
 	"github.com/deploylens/deploylens/ingest/commit"
+	"github.com/deploylens/deploylens/server"
 )
 
 // Committer stores rows durably; *commit.Committer is the one deploylens runs.
@@ -79,14 +83,19 @@ func (w *Writer) Write(ctx context.Context, source string, items []Item) (Result
 			}
 		}
 	}
+	// Scope before duplicates, so that a token learns nothing of another
+	// team's deliveries from being told they are stored already.
+	if err := w.resolveTeams(ctx, items); err != nil {
+		return res, err
+	}
+	if err := inScope(ctx, items); err != nil {
+		return res, err
+	}
 	items, dups, err := w.fresh(ctx, source, items)
 	if err != nil {
 		return res, err
 	}
 	res.Duplicates = dups
-	if err := w.resolveTeams(ctx, items); err != nil {
-		return res, err
-	}
 	rows := w.rows()
 	for i := range items {
 		it := &items[i]
@@ -197,6 +206,38 @@ func (w *Writer) fresh(ctx context.Context, source string, items []Item) ([]Item
 		kept = append(kept, it)
 	}
 	return kept, dups, nil
+}
+
+// inScope refuses a request whose token is scoped to some teams when one of
+// its events belongs to another team, or to none the catalog knows. Requests
+// without a token (webhooks, whose secret covers every team, and replay)
+// are not scoped.
+func inScope(ctx context.Context, items []Item) error {
+	p, ok := auth.PrincipalFrom(ctx)
+	if !ok || p.AllTeams() {
+		return nil
+	}
+	var details []server.Detail
+	for i := range items {
+		prefix := ""
+		if len(items) > 1 {
+			prefix = fmt.Sprintf("[%d].", i)
+		}
+		for _, ev := range items[i].Events {
+			switch {
+			case p.CanSeeTeam(ev.Team):
+			case ev.Team == "":
+				details = append(details, server.Detail{Field: prefix + "team", Message: "is required from this token: the event names no team and the catalog knows no owner of its service"})
+			default:
+				details = append(details, server.Detail{Field: prefix + "team", Message: fmt.Sprintf("%q is outside the token's team scope", ev.Team)})
+			}
+		}
+	}
+	if len(details) == 0 {
+		return nil
+	}
+	return &RequestError{Status: http.StatusForbidden, Details: details, Events: len(items),
+		Msg: fmt.Sprintf("this token may write only the events of teams %s; nothing was stored", strings.Join(p.Teams, ", "))}
 }
 
 // resolveTeams gives events that name a service but no team the team the

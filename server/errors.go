@@ -31,6 +31,9 @@ func Error(c *gin.Context, status int, msg string, details ...Detail) {
 // MaxJSONBody caps JSON request bodies of the API (ingest sets its own caps).
 const MaxJSONBody = 1 << 20
 
+// BodyTimeoutMessage answers a request whose body did not arrive in time.
+const BodyTimeoutMessage = "the request body was not received in time (--http-read-timeout): send it without pausing"
+
 // BindJSON decodes a JSON body into v, answering 400 (or 413) naming the
 // field and returning false when it cannot.
 func BindJSON(c *gin.Context, v any) bool {
@@ -44,6 +47,8 @@ func BindJSON(c *gin.Context, v any) bool {
 		switch {
 		case errors.As(err, &tooBig):
 			Error(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", tooBig.Limit))
+		case IsTimeout(err):
+			Error(c, http.StatusRequestTimeout, BodyTimeoutMessage)
 		case errors.As(err, &syn):
 			Error(c, http.StatusBadRequest, "request body is not valid JSON", Detail{Field: "body", Message: fmt.Sprintf("%v at byte %d", syn, syn.Offset)})
 		case errors.As(err, &typ):

@@ -31,6 +31,10 @@ type Options struct {
 	Ready func(ctx context.Context) error
 	// Registry receives the server's metrics; a new one if nil.
 	Registry *prometheus.Registry
+	// RateLimit is each API token's request budget (none if zero).
+	RateLimit RateLimit
+	// Timeouts bound slow clients; zero fields take DefaultTimeouts'.
+	Timeouts Timeouts
 }
 
 // Authenticator turns a presented bearer token into a principal.
@@ -47,6 +51,7 @@ type Server struct {
 	http     *http.Server
 	ln       net.Listener
 	metrics  *httpMetrics
+	limiter  *TokenLimiter
 }
 
 // New builds the server and its always-present routes.
@@ -60,6 +65,7 @@ func New(opt Options) *Server {
 	}
 	s := &Server{opt: opt, log: opt.Logger, Engine: gin.New(), Registry: opt.Registry}
 	s.metrics = newHTTPMetrics(opt.Registry)
+	s.limiter = NewTokenLimiter(opt.RateLimit, opt.Registry)
 	s.Engine.ContextWithFallback = true
 	// Match routes on the raw path, so an escaped slash inside one segment
 	// (a GitHub change id like owner%2Frepo%23123) stays one parameter.
@@ -100,6 +106,10 @@ func (s *Server) readyz(c *gin.Context) {
 func (s *Server) API(prefix string, role auth.Role) *gin.RouterGroup {
 	return s.Engine.Group(prefix, s.authenticate(role))
 }
+
+// Limiter is the per-token rate limiter the API routes share, for other
+// transports of the same tokens (OTLP/gRPC); nil when there is no limit.
+func (s *Server) Limiter() *TokenLimiter { return s.limiter }
 
 // principalKey is where the authenticated principal lives in a gin context.
 const principalKey = "deploylens.principal"
@@ -143,12 +153,16 @@ func (s *Server) authenticate(role auth.Role) gin.HandlerFunc {
 			c.Abort()
 			return
 		}
+		if !s.limitToken(c, p.TokenID) {
+			return
+		}
 		if !p.Can(role) {
 			Error(c, http.StatusForbidden, fmt.Sprintf("this token has role %q; this endpoint needs %q", p.Role, role))
 			c.Abort()
 			return
 		}
 		c.Set(principalKey, p)
+		c.Request = c.Request.WithContext(auth.WithPrincipal(c.Request.Context(), p))
 		c.Next()
 	}
 }
@@ -199,10 +213,13 @@ func (s *Server) Listen() error {
 	s.ln = ln
 	// Created here, not in Serve, so a Shutdown racing with Serve's start
 	// still finds the server to stop.
+	t := s.opt.Timeouts.orDefaults()
 	s.http = &http.Server{
 		Handler:           s.Engine,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		ReadHeaderTimeout: t.ReadHeader,
+		ReadTimeout:       t.Read,
+		WriteTimeout:      t.Write,
+		IdleTimeout:       t.Idle,
 	}
 	return nil
 }

@@ -84,7 +84,7 @@ func (f *ingestFlags) registerIngest(ctx context.Context, srv *server.Server, st
 	// Telemetry shares the delivery events' committer: one buffer bound, one
 	// backpressure signal, inserts grouped per table across both.
 	otel := otlpreceiver.New(otlpreceiver.Config{Committer: in.Committer, MaxBody: f.maxBody,
-		Authenticator: tokens, Registry: srv.Registry, Log: log})
+		Authenticator: tokens, Limiter: srv.Limiter(), Registry: srv.Registry, Log: log})
 	otel.RegisterHTTP(srv.API("", auth.RoleIngest))
 	(&promrw.Receiver{Consumer: otel, MaxBody: f.maxBody}).Register(srv.API("/api/v1", auth.RoleIngest))
 	var grpcSrv *otlpreceiver.GRPCServer

@@ -26,6 +26,7 @@ type serveFlags struct {
 	storeFlags
 	ingestFlags
 	queryFlags
+	httpFlags
 	httpAddr        string
 	grpcAddr        string
 	role            string
@@ -48,7 +49,7 @@ func (f *serveFlags) validate() error {
 	if f.shutdownTimeout <= 0 {
 		return errors.New("--shutdown-timeout must be positive, e.g. 30s")
 	}
-	return nil
+	return f.httpFlags.validate(f.queryTimeout)
 }
 
 // flagSet registers every serve flag, with its default, on a new FlagSet.
@@ -58,6 +59,7 @@ func (f *serveFlags) flagSet(stderr io.Writer) *flag.FlagSet {
 	f.storeFlags.register(fs)
 	f.ingestFlags.register(fs)
 	f.queryFlags.register(fs)
+	f.httpFlags.register(fs)
 	fs.StringVar(&f.httpAddr, "http-addr", ":8080", "HTTP listen address (ingest, query API, health, metrics)")
 	fs.StringVar(&f.grpcAddr, "grpc-addr", ":4317", "OTLP/gRPC listen address")
 	fs.StringVar(&f.role, "role", "all", "which role this process serves: all, ingest or query")
@@ -104,7 +106,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	if err := tokens.EnsureBootstrap(ctx, adminToken); err != nil {
+	if where == "" {
+		err = tokens.EnsureBootstrap(ctx, adminToken)
+	} else if kept, kerr := tokens.KeepBootstrap(ctx, adminToken); kerr != nil || !kept {
+		// Another process on this ClickHouse stored its token first.
+		err, adminToken = kerr, ""
+	}
+	if err != nil {
 		return err
 	}
 
@@ -119,10 +127,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	url := "http://" + displayAddr(srv.Addr())
 	log.Info("deploylens listening", "url", url, "docs", url+"/docs")
-	if where != "" {
-		fmt.Fprintf(stdout, "deploylens is ready at %s\nadmin token: %s\n(kept in %s; set DEPLOYLENS_ADMIN_TOKEN to choose your own)\n", url, adminToken, where)
-	} else {
+	switch {
+	case where == "":
 		fmt.Fprintf(stdout, "deploylens is ready at %s (admin token from DEPLOYLENS_ADMIN_TOKEN)\n", url)
+	case adminToken == "":
+		fmt.Fprintf(stdout, "deploylens is ready at %s (admin token: the one already stored in this ClickHouse, not the one in %s; set DEPLOYLENS_ADMIN_TOKEN on every deploylens that shares it)\n", url, where)
+	default:
+		fmt.Fprintf(stdout, "deploylens is ready at %s\nadmin token: %s\n(kept in %s; set DEPLOYLENS_ADMIN_TOKEN to choose your own)\n", url, adminToken, where)
 	}
 
 	errc := make(chan error, 1)
@@ -201,6 +212,7 @@ func openStore(ctx context.Context, f *storeFlags, stderr io.Writer) (*store.Sto
 func (f *serveFlags) buildServer(ctx context.Context, st *store.Store, mig *migrations.Migrator, tokens *auth.Tokens, log *slog.Logger) (*server.Server, func(), error) {
 	srv := server.New(server.Options{
 		Addr: f.httpAddr, Version: version, Logger: log, Authenticator: tokens,
+		Timeouts: f.timeouts, RateLimit: f.rateLimit,
 		Ready: func(ctx context.Context) error {
 			if err := st.Ping(ctx); err != nil {
 				return fmt.Errorf("clickhouse unreachable: %w", err)

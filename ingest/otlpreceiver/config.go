@@ -14,6 +14,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/klauspost/compress/zstd"
 
@@ -27,6 +28,11 @@ import (
 // Authenticator turns a bearer token into a principal (auth.Tokens is one).
 type Authenticator interface {
 	Authenticate(ctx context.Context, token string) (auth.Principal, error)
+}
+
+// Limiter is a per-token request budget (server.TokenLimiter is one).
+type Limiter interface {
+	Allow(tokenID string) (retryAfter time.Duration, ok bool)
 }
 
 // Committer stores rows durably (commit.Committer is one).
@@ -44,6 +50,9 @@ type Config struct {
 	// Authenticator checks the bearer tokens of gRPC calls (HTTP requests
 	// are checked by the server's route group).
 	Authenticator Authenticator
+	// Limiter spends a gRPC call from its token's request budget, shared
+	// with the token's HTTP requests (server.TokenLimiter); nil: no limit.
+	Limiter Limiter
 	// Registry receives the receiver's counters; nil: unregistered.
 	Registry prometheus.Registerer
 	Log      *slog.Logger

@@ -58,11 +58,16 @@ func classify(err error) outcome {
 // (OTLP clients retry RESOURCE_EXHAUSTED only when it carries RetryInfo).
 func grpcError(err error) error {
 	o := classify(err)
-	st := status.New(o.grpc, o.msg)
-	if o.retry > 0 {
-		if withInfo, derr := st.WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(o.retry)}); derr == nil {
-			st = withInfo
-		}
+	return withRetryInfo(status.New(o.grpc, o.msg), o.retry).Err()
+}
+
+// withRetryInfo adds the delay after which a retry may succeed, if any.
+func withRetryInfo(st *status.Status, retry time.Duration) *status.Status {
+	if retry <= 0 {
+		return st
 	}
-	return st.Err()
+	if withInfo, err := st.WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(retry)}); err == nil {
+		return withInfo
+	}
+	return st
 }

@@ -83,7 +83,14 @@ func (r *Receiver) authenticate(ctx context.Context, req any, _ *grpc.UnaryServe
 	case err != nil:
 		r.cfg.Log.Error("authenticate", "err", err)
 		return nil, status.Error(codes.Unavailable, "cannot check the token now: the store is unavailable")
-	case !p.Can(auth.RoleIngest):
+	}
+	// As over HTTP, every authenticated call spends the token's budget.
+	if r.cfg.Limiter != nil {
+		if wait, ok := r.cfg.Limiter.Allow(p.TokenID); !ok {
+			return nil, withRetryInfo(status.New(codes.ResourceExhausted, "rate limit exceeded: this token's request budget (--rate-limit, --rate-burst) is spent"), wait).Err()
+		}
+	}
+	if !p.Can(auth.RoleIngest) {
 		return nil, status.Error(codes.PermissionDenied, fmt.Sprintf("this token has role %q; OTLP needs %q", p.Role, auth.RoleIngest))
 	}
 	return next(ctx, req)

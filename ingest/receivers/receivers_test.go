@@ -32,17 +32,24 @@ type harness struct {
 	readToken    string
 	in           *receivers.Ingest
 	githubSecret string
+	tokens       *auth.Tokens
 }
 
 // start runs a real server (server.New + receivers.Register) over a fresh
 // database on the embedded engine.
 func start(t *testing.T, catalogFile string) *harness {
 	t.Helper()
+	return startWith(t, receivers.Config{GitHubSecret: "gh-secret", GitLabToken: "gl-token", CatalogFile: catalogFile})
+}
+
+// startWith is start with the receivers configured by cfg.
+func startWith(t *testing.T, cfg receivers.Config) *harness {
+	t.Helper()
 	conn := storetest.Open(t)
 	ingesttest.Migrate(t, conn)
 	tokens := auth.NewTokens(conn, 0)
 	srv := server.New(server.Options{Authenticator: tokens, Logger: quiet})
-	cfg := receivers.Config{GitHubSecret: "gh-secret", GitLabToken: "gl-token", CatalogFile: catalogFile, CatalogTTL: time.Minute, Log: quiet}
+	cfg.CatalogTTL, cfg.Log = time.Minute, quiet
 	cfg.Commit.MaxDelay = 5 * time.Millisecond
 	in, err := receivers.Register(context.Background(), srv, conn, cfg)
 	if err != nil {
@@ -60,7 +67,7 @@ func start(t *testing.T, catalogFile string) *harness {
 		t.Fatal(err)
 	}
 	return &harness{Env: &ingesttest.Env{Conn: conn, Writer: in.Writer, Committer: in.Committer, Catalog: in.Catalog},
-		url: hs.URL, ingestToken: ingestTok, readToken: readTok, in: in, githubSecret: "gh-secret"}
+		url: hs.URL, ingestToken: ingestTok, readToken: readTok, in: in, githubSecret: cfg.GitHubSecret, tokens: tokens}
 }
 
 func (h *harness) post(t *testing.T, path, token string, headers map[string]string, body string) (int, string) {

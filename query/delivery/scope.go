@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
+
+	"github.com/deploylens/deploylens/store"
 )
 
 // DefaultEnvironment is the environment of an event that names none, and of
@@ -44,10 +46,10 @@ func (s Scope) Env() string {
 // Parameters returns the scope as bound query parameters.
 func (s Scope) Parameters() clickhouse.Parameters {
 	return clickhouse.Parameters{
-		"team":        s.Team,
+		"team":        store.StringParam(s.Team),
 		"teams":       StringArray(s.Teams),
-		"service":     s.Service,
-		"environment": s.Env(),
+		"service":     store.StringParam(s.Service),
+		"environment": store.StringParam(s.Env()),
 		"from":        Time(s.From),
 		"to":          Time(s.To),
 	}

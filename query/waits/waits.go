@@ -20,6 +20,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/deploylens/deploylens/query/delivery"
+	"github.com/deploylens/deploylens/store"
 )
 
 //go:embed sql/*.sql
@@ -155,7 +156,7 @@ func (c *Calculator) Timeline(ctx context.Context, scope delivery.Scope, changeI
 func (c *Calculator) timeline(ctx context.Context, scope delivery.Scope, changeID string) (Timeline, bool, error) {
 	scope.Service = ""
 	scope.From, scope.To = time.Unix(0, 0), time.Date(2262, 1, 1, 0, 0, 0, 0, time.UTC)
-	params := delivery.With(scope.Parameters(), "change_id", changeID, "step", "")
+	params := delivery.With(scope.Parameters(), "change_id", store.StringParam(changeID), "step", "")
 	tls, err := c.read(ctx, params, "timeline", scope.Env())
 	if err != nil || len(tls) == 0 {
 		return Timeline{}, false, err

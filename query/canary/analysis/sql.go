@@ -13,6 +13,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/deploylens/deploylens/query/canary/judge"
+	"github.com/deploylens/deploylens/store"
 )
 
 // side is 1 for a baseline row, 2 for a canary row, 0 for neither; the
@@ -145,11 +146,11 @@ func fetch(ctx context.Context, conn driver.Conn, m *Metric, w window) (samples,
 	ak, av := keysValues(m.Attributes)
 	params := clickhouse.Parameters{
 		"bk": bk, "bv": bv, "ck": ck, "cv": cv, "ak": ak, "av": av,
-		"service":   w.service,
+		"service":   store.StringParam(w.service),
 		"from_ns":   strconv.FormatInt(w.from.UnixNano(), 10),
 		"to_ns":     strconv.FormatInt(w.to.UnixNano(), 10),
 		"step_ns":   strconv.FormatInt(int64(w.step), 10),
-		"span_name": m.SpanName, "span_kind": m.SpanKind, "metric": m.MetricName,
+		"span_name": store.StringParam(m.SpanName), "span_kind": store.StringParam(m.SpanKind), "metric": store.StringParam(m.MetricName),
 	}
 	n := w.steps()
 	s := samples{baseline: make(judge.Series, n), canary: make(judge.Series, n)}

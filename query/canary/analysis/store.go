@@ -62,7 +62,7 @@ func save(ctx context.Context, conn driver.Conn, a *Analysis) error {
 // Load reads an analysis; ErrNotFound if there is none.
 func Load(ctx context.Context, conn driver.Conn, id string) (*Analysis, error) {
 	var raw string
-	ctx = clickhouse.Context(ctx, clickhouse.WithParameters(clickhouse.Parameters{"id": id}))
+	ctx = clickhouse.Context(ctx, clickhouse.WithParameters(clickhouse.Parameters{"id": store.StringParam(id)}))
 	if err := conn.QueryRow(ctx, selectAnalysis).Scan(&raw); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, ErrNotFound
@@ -80,7 +80,7 @@ func Load(ctx context.Context, conn driver.Conn, id string) (*Analysis, error) {
 // allTeams) may see, newest first.
 func OfDeployment(ctx context.Context, conn driver.Conn, deploymentID string, teams []string, allTeams bool) ([]*Analysis, error) {
 	ctx = clickhouse.Context(ctx, clickhouse.WithParameters(clickhouse.Parameters{
-		"deployment_id": deploymentID, "teams": arrayLiteral(teams), "all": fmt.Sprint(allTeams),
+		"deployment_id": store.StringParam(deploymentID), "teams": arrayLiteral(teams), "all": fmt.Sprint(allTeams),
 	}))
 	rows, err := conn.Query(ctx, selectAnalysesOfDeployment)
 	if err != nil {
@@ -137,7 +137,7 @@ func LoadConfig(ctx context.Context, conn driver.Conn, name string) (*StoredConf
 		deleted bool
 		raw     string
 	)
-	ctx = clickhouse.Context(ctx, clickhouse.WithParameters(clickhouse.Parameters{"name": name}))
+	ctx = clickhouse.Context(ctx, clickhouse.WithParameters(clickhouse.Parameters{"name": store.StringParam(name)}))
 	if err := conn.QueryRow(ctx, selectConfig).Scan(&sc.Team, &sc.UpdatedAt, &deleted, &raw); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, ErrNotFound
@@ -152,4 +152,35 @@ func LoadConfig(ctx context.Context, conn driver.Conn, name string) (*StoredConf
 	}
 	sc.UpdatedAt = sc.UpdatedAt.UTC()
 	return &sc, nil
+}
+
+// selectServiceOwner finds the team owning a service: the catalog's, else
+// the team its latest deployment named.
+const selectServiceOwner = `
+SELECT team FROM (
+    SELECT argMax(team, updated_at) AS team, 0 AS rank FROM service_catalog
+    WHERE service = {service:String}
+    GROUP BY service
+    HAVING argMax(deleted, updated_at) = false
+    UNION ALL
+    SELECT team, 1 AS rank FROM (
+        SELECT team FROM deployments
+        WHERE service = {service:String} AND team != ''
+        ORDER BY finished_at DESC
+        LIMIT 1
+    )
+)
+ORDER BY rank
+LIMIT 1`
+
+// ServiceOwner returns the team that owns service, "" when neither the
+// catalog nor any deployment names one. Telemetry rows carry no team, so
+// this is what scopes an analysis of a service's telemetry.
+func ServiceOwner(ctx context.Context, conn driver.Conn, service string) (string, error) {
+	ctx = clickhouse.Context(ctx, clickhouse.WithParameters(clickhouse.Parameters{"service": store.StringParam(service)}))
+	var team string
+	if err := conn.QueryRow(ctx, selectServiceOwner).Scan(&team); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("look up the owner of service %q: %w", service, err)
+	}
+	return team, nil
 }

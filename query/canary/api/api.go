@@ -156,6 +156,20 @@ func (a *API) startAnalysis(c *gin.Context) (int, any, error) {
 	if err := canSee(c, req.Team, "team"); err != nil {
 		return 0, nil, err
 	}
+	// The analysis reads the service's telemetry, which carries no team: a
+	// token must also see the team that owns the service, or naming its own
+	// team would read another team's telemetry.
+	if !server.PrincipalOf(c).AllTeams() {
+		owner, err := analysis.ServiceOwner(c.Request.Context(), a.Conn, req.Service)
+		if err != nil {
+			return 0, nil, err
+		}
+		if owner != "" {
+			if err := canSee(c, owner, "service"); err != nil {
+				return 0, nil, err
+			}
+		}
+	}
 	if req.ConfigName != "" {
 		sc, err := analysis.LoadConfig(c.Request.Context(), a.Conn, req.ConfigName)
 		if errors.Is(err, analysis.ErrNotFound) {
