@@ -29,9 +29,11 @@ for line in sys.stdin:
     pkg, test, action = ev.get("Package", ""), ev.get("Test"), ev.get("Action")
     key = (pkg, test)
     if action == "output":
-        output.setdefault(key, []).append(ev.get("Output", ""))
-        if ev.get("ImportPath") and not test:
-            print(ev.get("Output", ""), end="")
+        text = ev.get("Output", "")
+        output.setdefault(key, []).append(text)
+        # Build output, and the figures table the reliability suite prints.
+        if (ev.get("ImportPath") or text.startswith("RELIABILITY")) and not test:
+            print(text, end="")
         continue
     if action == "build-output":
         print(ev.get("Output", ""), end="")

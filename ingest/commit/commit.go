@@ -8,8 +8,11 @@
 // first: a lone request is sent at once, a stream of them is grouped. Memory is bounded by
 // MaxPendingRows: past it Commit fails fast with ErrOverloaded, so receivers
 // answer 503/429 with Retry-After instead of buffering without end. A failed
-// insert fails every request of its group; none of them is acknowledged, and
-// their re-deliveries collapse on the tables' idempotency keys.
+// insert fails every request of its group with rows in that table or in one
+// not yet inserted; their re-deliveries collapse on the tables' idempotency
+// keys. Requests whose rows all went into tables inserted before the failure
+// are acknowledged: failing them too would have their senders store them
+// twice in tables that keep no ids (telemetry).
 package commit
 
 import (
@@ -282,20 +285,35 @@ func (c *Committer) worker() {
 		c.lastSent = now
 		c.inflight++
 		c.mu.Unlock()
-		err := c.insert(g)
+		stored, err := c.insert(g)
 		c.mu.Lock()
 		c.inflight--
 		c.pending -= g.n
 		c.m.pending.Set(float64(c.pending))
 		for _, r := range g.reqs {
-			r.done <- err
+			r.done <- r.outcome(stored, err)
 		}
 	}
 }
 
+// outcome is the answer to r after its group's insert: err unless every
+// statement r has rows for is among those stored before err.
+func (r *request) outcome(stored map[string]bool, err error) error {
+	if err == nil {
+		return nil
+	}
+	for _, rows := range r.rows {
+		if !stored[rows.InsertSQL()] {
+			return err
+		}
+	}
+	return nil
+}
+
 // insert writes one group: one INSERT per distinct statement, rows
-// implementing Last after all the others.
-func (c *Committer) insert(g *group) error {
+// implementing Last after all the others. It stops at the first failure
+// and returns it with the statements inserted before it.
+func (c *Committer) insert(g *group) (stored map[string]bool, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), c.opt.InsertTimeout)
 	defer cancel()
 	byStmt := map[string][]Rows{}
@@ -314,6 +332,7 @@ func (c *Committer) insert(g *group) error {
 		}
 	}
 	order = append(order, last...)
+	stored = make(map[string]bool, len(order))
 	for _, stmt := range order {
 		table := tableOf(stmt)
 		start := time.Now()
@@ -321,14 +340,15 @@ func (c *Committer) insert(g *group) error {
 		if err != nil {
 			c.m.errors.WithLabelValues(table).Inc()
 			c.opt.Log.Warn("group insert failed", "table", table, "rows", n, "err", err)
-			return &InsertError{Table: table, Err: err}
+			return stored, &InsertError{Table: table, Err: err}
 		}
+		stored[stmt] = true
 		c.m.batches.WithLabelValues(table).Inc()
 		c.m.rows.WithLabelValues(table).Add(float64(n))
 		c.m.batchRows.Observe(float64(n))
 		c.m.latency.WithLabelValues(table).Observe(time.Since(start).Seconds())
 	}
-	return nil
+	return stored, nil
 }
 
 func (c *Committer) send(ctx context.Context, stmt string, sets []Rows) (int, error) {
