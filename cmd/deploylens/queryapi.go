@@ -8,10 +8,13 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
 	"github.com/deploylens/deploylens/query/api"
 	canaryapi "github.com/deploylens/deploylens/query/canary/api"
 	"github.com/deploylens/deploylens/query/dora"
 	"github.com/deploylens/deploylens/query/estimate"
+	reviewapi "github.com/deploylens/deploylens/query/review/api"
 	"github.com/deploylens/deploylens/query/waits"
 	"github.com/deploylens/deploylens/server"
 	"github.com/deploylens/deploylens/store"
@@ -47,27 +50,34 @@ func (f *queryFlags) registerQuery(ctx context.Context, srv *server.Server, st *
 	if err := f.validate(); err != nil {
 		return err
 	}
-	benchmarks, err := dora.LoadBenchmarks()
+	calc, err := f.doraCalculator(st.Conn)
 	if err != nil {
-		return fmt.Errorf("DORA benchmark clusters: %w", err)
+		return err
 	}
-	bootstrap := estimate.DefaultBootstrap
-	bootstrap.Seed = f.bootstrapSeed
 	a := &api.API{
-		Conn: st.Conn,
-		DORA: &dora.Calculator{
-			Conn:              st.Conn,
-			AttributionWindow: f.attributionWindow,
-			Bootstrap:         bootstrap,
-			Benchmarks:        benchmarks,
-		},
+		Conn:    st.Conn,
+		DORA:    calc,
 		Waits:   &waits.Calculator{Conn: st.Conn},
 		Timeout: f.queryTimeout,
 	}
 	a.Register(srv)
+	reviewapi.Register(srv, a)
 	if err := canaryapi.Register(srv, st, log); err != nil {
 		return fmt.Errorf("canary API: %w", err)
 	}
-	log.Info("query API mounted", "incident_attribution_window", f.attributionWindow, "benchmark_years", benchmarks.YearsText())
+	log.Info("query API mounted", "incident_attribution_window", f.attributionWindow, "benchmark_years", calc.Benchmarks.YearsText())
 	return nil
+}
+
+// doraCalculator is the DORA calculator these flags configure: the query
+// API's, and the review command's, so a review written offline has the
+// served numbers.
+func (f *queryFlags) doraCalculator(conn driver.Conn) (*dora.Calculator, error) {
+	benchmarks, err := dora.LoadBenchmarks()
+	if err != nil {
+		return nil, fmt.Errorf("DORA benchmark clusters: %w", err)
+	}
+	bootstrap := estimate.DefaultBootstrap
+	bootstrap.Seed = f.bootstrapSeed
+	return &dora.Calculator{Conn: conn, AttributionWindow: f.attributionWindow, Bootstrap: bootstrap, Benchmarks: benchmarks}, nil
 }

@@ -99,6 +99,17 @@ func (e *forbidden) Error() string  { return fmt.Sprintf("this token may not rea
 
 // fail writes err as the one error envelope, with its status.
 func fail(c *gin.Context, err error) {
+	status, body := Problem(err)
+	if status == http.StatusServiceUnavailable && !errors.Is(err, context.DeadlineExceeded) {
+		c.Header("Retry-After", "5")
+	}
+	server.Error(c, status, body.Error, body.Details...)
+}
+
+// Problem is the status and error body of an endpoint's error: the one
+// place errors become status codes, for fail and for the HTML pages built
+// on these endpoints.
+func Problem(err error) (int, server.ErrorBody) {
 	var (
 		bad  *badRequest
 		nf   *notFound
@@ -110,17 +121,15 @@ func fail(c *gin.Context, err error) {
 		if len(bad.details) > 1 {
 			msg = fmt.Sprintf("%d invalid parameters, first %s", len(bad.details), bad.details[0].Field)
 		}
-		server.Error(c, http.StatusBadRequest, msg, bad.details...)
+		return http.StatusBadRequest, server.ErrorBody{Error: msg, Details: bad.details}
 	case errors.As(err, &nf):
-		server.Error(c, http.StatusNotFound, nf.msg, server.Detail{Field: nf.field, Message: "not found"})
+		return http.StatusNotFound, server.ErrorBody{Error: nf.msg, Details: []server.Detail{{Field: nf.field, Message: "not found"}}}
 	case errors.As(err, &forb):
-		server.Error(c, http.StatusForbidden, forb.Error(), server.Detail{Field: "team", Message: "outside the token's team scope"})
+		return http.StatusForbidden, server.ErrorBody{Error: forb.Error(), Details: []server.Detail{{Field: "team", Message: "outside the token's team scope"}}}
 	case errors.Is(err, context.DeadlineExceeded):
-		server.Error(c, http.StatusServiceUnavailable, "the query took longer than the server allows; narrow the window or the scope")
-	default:
-		c.Header("Retry-After", "5")
-		server.Error(c, http.StatusServiceUnavailable, "the store is unavailable: "+err.Error())
+		return http.StatusServiceUnavailable, server.ErrorBody{Error: "the query took longer than the server allows; narrow the window or the scope"}
 	}
+	return http.StatusServiceUnavailable, server.ErrorBody{Error: "the store is unavailable: " + err.Error()}
 }
 
 // scope reads team, service, environment, from (default: DefaultWindow
