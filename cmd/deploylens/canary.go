@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"sort"
 	"strings"
 	"time"
 )
@@ -93,7 +91,7 @@ func canaryRun(ctx context.Context, args []string, stdout, stderr io.Writer) (in
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	c := &canaryClient{url: strings.TrimRight(f.url, "/"), token: f.token, http: &http.Client{Timeout: 2 * time.Minute}}
+	c := &apiClient{url: strings.TrimRight(f.url, "/"), token: f.token, http: &http.Client{Timeout: 2 * time.Minute}}
 
 	var a canaryAnalysis
 	if err := c.do(ctx, http.MethodPost, "/api/v1/canary/analyses", body, &a); err != nil {
@@ -230,59 +228,4 @@ type canaryAnalysis struct {
 			Reason         string `json:"reason"`
 		} `json:"metrics"`
 	} `json:"result"`
-}
-
-type canaryClient struct {
-	url, token string
-	http       *http.Client
-}
-
-// do sends a request and decodes a 2xx answer into out; any other answer
-// becomes an error quoting the server's message and named fields.
-func (c *canaryClient) do(ctx context.Context, method, path string, body, out any) error {
-	var rd io.Reader
-	if body != nil {
-		raw, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		rd = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.url+path, rd)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	req.Header.Set("Content-Type", "application/json")
-	res, err := c.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(res.Body, 64<<20))
-	if err != nil {
-		return err
-	}
-	if res.StatusCode/100 != 2 {
-		var e struct {
-			Error   string `json:"error"`
-			Details []struct {
-				Field, Message string
-			} `json:"details"`
-		}
-		if json.Unmarshal(raw, &e) != nil || e.Error == "" {
-			return fmt.Errorf("%s: %s", res.Status, bytes.TrimSpace(raw))
-		}
-		msg := fmt.Sprintf("%s: %s", res.Status, e.Error)
-		var fields []string
-		for _, d := range e.Details {
-			fields = append(fields, d.Field+": "+d.Message)
-		}
-		sort.Strings(fields)
-		if len(fields) > 1 {
-			msg += " (" + strings.Join(fields, "; ") + ")"
-		}
-		return errors.New(msg)
-	}
-	return json.Unmarshal(raw, out)
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -12,7 +11,6 @@ import (
 	"io"
 	"net/http"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -179,7 +177,7 @@ func runEvent(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if token == "" {
 		return usageError{errors.New("--token is required: an API token with the ingest role (deploylens token create --role ingest), or set DEPLOYLENS_TOKEN")}
 	}
-	return sendEvent(ctx, strings.TrimRight(url, "/")+"/api/v1/events", token, body, retries, timeout, stdout, stderr)
+	return sendEvent(ctx, strings.TrimRight(url, "/"), token, body, retries, timeout, stdout, stderr)
 }
 
 func splitList(s string) []string {
@@ -216,39 +214,11 @@ func derivedID(ev map[string]any) string {
 }
 
 func sendEvent(ctx context.Context, url, token string, body []byte, retries int, timeout time.Duration, stdout, stderr io.Writer) error {
-	client := &http.Client{Timeout: timeout}
-	for attempt := 0; ; attempt++ {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-		if err != nil {
-			return fmt.Errorf("--url: %w", err)
-		}
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+token)
-		res, err := client.Do(req)
-		wait := time.Duration(1<<min(attempt, 4)) * time.Second
-		if err == nil {
-			answer, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
-			res.Body.Close()
-			switch {
-			case res.StatusCode/100 == 2:
-				fmt.Fprintln(stdout, strings.TrimSpace(string(answer)))
-				return nil
-			case res.StatusCode != http.StatusServiceUnavailable && res.StatusCode != http.StatusTooManyRequests:
-				return fmt.Errorf("the server refused the event (%s): %s", res.Status, strings.TrimSpace(string(answer)))
-			}
-			if s, perr := strconv.Atoi(res.Header.Get("Retry-After")); perr == nil && s > 0 {
-				wait = time.Duration(min(s, 60)) * time.Second
-			}
-			err = fmt.Errorf("%s: %s", res.Status, strings.TrimSpace(string(answer)))
-		}
-		if attempt >= retries {
-			return fmt.Errorf("event not stored after %d attempts: %w", attempt+1, err)
-		}
-		fmt.Fprintf(stderr, "deploylens: %v; retrying in %s\n", err, wait)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(wait):
-		}
+	c := &apiClient{url: url, token: token, http: &http.Client{Timeout: timeout}, retries: retries, log: stderr}
+	var answer json.RawMessage
+	if err := c.send(ctx, http.MethodPost, "/api/v1/events", "application/json", body, &answer); err != nil {
+		return fmt.Errorf("the event was not stored: %w", err)
 	}
+	fmt.Fprintln(stdout, strings.TrimSpace(string(answer)))
+	return nil
 }

@@ -26,8 +26,10 @@ func commands() []command {
 		{"migrate", "apply (up) or show (status) schema migrations", runMigrate},
 		{"token", "create, list or revoke API tokens", runToken},
 		{"event", "send one deployment, change, stage or incident event to a server (for pipelines without a webhook)", runEvent},
+		{"demo", "load a realistic, seeded history of four teams into a running server (demo load)", runDemo},
 		{"replay", "translate stored raw events again with this version's translators", runReplay},
 		{"canary", "run a canary analysis on a server; exit 0 pass, 1 fail, 2 marginal/inconclusive, 3 error", runCanary},
+		{"review", "write a team's weekly review (html, md or json) and post its summary to a chat webhook", runReview},
 		{"sql", "run one SQL statement against the store and print the rows", runSQL},
 		{"engine", "run the embedded ClickHouse engine alone, for several deploylens processes to share", runEngine},
 		{"version", "print the version", func(_ context.Context, _ []string, stdout, _ io.Writer) error {
