@@ -10,13 +10,15 @@ DATA_DIR   ?= data
 HTTP_ADDR  ?= :8080
 GO_TEST_TIMEOUT ?= 25m
 
-.PHONY: all build run test bench fuzz vet fmt clean venv deps help test-tools
+.PHONY: all build run demo test reliability bench fuzz vet fmt clean venv deps help test-tools
 
 all: build
 
 help:
 	@echo "make run    install what is needed, build, start deploylens on the embedded engine"
+	@echo "make demo   (beside make run) load a seeded 90-day history of four teams into the running deploylens"
 	@echo "make test   run every test (prints what it skips and why)"
+	@echo "make reliability  load and fault suite: engine or deploylens killed, slow engine, redelivery, scale-out"
 	@echo "make build  bin/deploylens and the embedded engine's Python environment"
 	@echo "make bench  benchmarks (figures in bench/README.md)"
 	@echo "make fuzz   each fuzz target for FUZZTIME (default 10s)"
@@ -34,9 +36,10 @@ deps:
 	$(GO) mod download
 
 # Optional peers some tests use when present (R for live statistical
-# reference checks, Prometheus as a remote_write client, telemetrygen). CI installs them; tests that need a missing one skip and
+# reference checks, Prometheus as a remote_write client, telemetrygen,
+# headless Chromium for the weekly review's browser test). CI installs them; tests that need a missing one skip and
 # say which package enables them.
-TEST_APT_PACKAGES ?= r-base-core prometheus
+TEST_APT_PACKAGES ?= r-base-core prometheus chromium
 TELEMETRYGEN_VERSION ?= v0.161.0
 TOOLS_BIN := $(CURDIR)/tmp/bin
 export PATH := $(TOOLS_BIN):$(PATH)
@@ -59,12 +62,27 @@ bin/deploylens: deps $(shell find . -name '*.go' -not -path './$(VENV)/*' -not -
 build: venv bin/deploylens
 
 run: build
+	@echo ">> when deploylens is ready, 'make demo' in another shell fills it with a demo history of four teams"
 	bin/deploylens serve --data-dir $(DATA_DIR) --http-addr $(HTTP_ADDR)
+
+# The demo history through the running server's public API (make run's
+# address and admin token).
+demo: build
+	bin/deploylens demo load --url http://localhost:$(lastword $(subst :, ,$(HTTP_ADDR))) --token "$${DEPLOYLENS_ADMIN_TOKEN:-$$(cat $(DATA_DIR)/admin-token)}"
 
 test: venv deps
 	@mkdir -p tmp
 	@set -o pipefail; $(GO) test -count=1 -timeout $(GO_TEST_TIMEOUT) -json ./... \
 		| $(PYTHON) scripts/gotest-summary.py tmp/go-test.json
+
+# The reliability suite (reliability/, build tag reliability): the real
+# binary on loopback under bounded load and injected faults, each test
+# printing its figures (bench/README.md). RELIABILITY_DURATION,
+# RELIABILITY_PHASE and RELIABILITY_*_RATE scale it (reliability/main_test.go).
+reliability: venv deps
+	@mkdir -p tmp
+	@set -o pipefail; $(GO) test -tags reliability -count=1 -v -timeout 30m -json ./reliability/ \
+		| $(PYTHON) scripts/gotest-summary.py tmp/reliability.json
 
 bench: venv deps
 	$(GO) test -run='^$$' -bench=. -benchmem -timeout 60m ./...
@@ -79,6 +97,7 @@ fuzz: venv deps
 
 vet:
 	$(GO) vet ./...
+	$(GO) vet -tags reliability ./reliability/
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
