@@ -44,7 +44,7 @@ func (f *ingestFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.catalogTTL, "catalog-cache-ttl", 30*time.Second, "how long ingest caches the service catalog")
 	fs.IntVar(&f.commitMaxRows, "commit-max-rows", 20000, "group commit: insert once this many rows are pending")
 	fs.DurationVar(&f.commitMaxDelay, "commit-max-delay", 50*time.Millisecond, "group commit: insert this long after the first pending row")
-	fs.IntVar(&f.commitMaxRowsQ, "commit-max-pending-rows", 500000, "group commit: rows buffered before requests are refused with 503")
+	fs.IntVar(&f.commitMaxRowsQ, "commit-max-pending-rows", 100000, "group commit: rows buffered before requests are refused with 503 (each takes 1.3-2.7 KiB while the store catches up)")
 }
 
 func (f *ingestFlags) validate() error {

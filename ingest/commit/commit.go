@@ -76,7 +76,7 @@ type Options struct {
 	// that arrive while the workers are busy join the next group instead of
 	// queueing as groups of their own.
 	MaxDelay       time.Duration
-	MaxPendingRows int           // rows buffered or in flight before ErrOverloaded (default 500000)
+	MaxPendingRows int           // rows buffered or in flight before ErrOverloaded (default 100000)
 	Workers        int           // concurrent inserts (default 2)
 	InsertTimeout  time.Duration // per flush (default 60s)
 	Log            *slog.Logger
@@ -90,7 +90,7 @@ func (o *Options) defaults() {
 		o.MaxDelay = 50 * time.Millisecond
 	}
 	if o.MaxPendingRows <= 0 {
-		o.MaxPendingRows = 500000
+		o.MaxPendingRows = 100000
 	}
 	if o.MaxPendingRows < o.MaxRows {
 		o.MaxPendingRows = o.MaxRows
