@@ -39,6 +39,8 @@ func startProcess(t *testing.T, name string, args ...string) *process {
 	t.Helper()
 	cmd := exec.Command(deploylens, args...)
 	cmd.Env = append(os.Environ(), "DEPLOYLENS_ENGINE_PYTHON="+python)
+	// Gone with the test binary, even one killed by a timeout.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	p := &process{name: name, cmd: cmd, out: newOutput(), exited: make(chan struct{})}
 	cmd.Stdout = p.out
 	cmd.Stderr = p.out

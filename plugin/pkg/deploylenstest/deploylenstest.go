@@ -92,6 +92,8 @@ func Start(tb testing.TB) *Server {
 		"--token-cache-ttl", "0s",
 		"--log-level", "warn")
 	s.cmd.Env = append(os.Environ(), "DEPLOYLENS_ENGINE_PYTHON="+storetest.Python(tb))
+	// Gone with the test binary, even one killed by a timeout.
+	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	s.cmd.Stderr = s.stderr
 	stdout, err := s.cmd.StdoutPipe()
 	if err != nil {
