@@ -234,7 +234,9 @@ func (g *serviceHistory) deploy(finished time.Time, rollbackOf string) (string, 
 		stages = append(stages, stage{"deploy-staging", "deploy", g.around(2 * time.Minute), g.around(6 * time.Minute)})
 	}
 	if g.p.approval > 0 {
-		stages = append(stages, stage{"approve", "approval", g.exp(g.p.approval), time.Minute})
+		// An approval job starts at once and runs until someone approves:
+		// its running time is the approval gate's wait.
+		stages = append(stages, stage{"approve", "approval", g.around(time.Minute), g.exp(g.p.approval)})
 	}
 	stages = append(stages, stage{"deploy", "deploy", g.around(2 * time.Minute), g.around(9 * time.Minute)})
 	const handOff = 2 * time.Minute
