@@ -135,12 +135,9 @@ func (c *Calculator) ListIncidents(ctx context.Context, s delivery.Scope, limit 
 // list runs a listing query for one more row than limit, which tells
 // whether the listing was cut.
 func (c *Calculator) list(ctx context.Context, s delivery.Scope, query string, limit int) (driver.Rows, error) {
-	if limit <= 0 || limit > MaxListed {
-		limit = MaxListed
-	}
 	params := delivery.With(s.Parameters(),
 		"attribution_window_seconds", fmt.Sprint(int64(c.window().Seconds())),
-		"limit", fmt.Sprint(limit+1))
+		"limit", fmt.Sprint(clampLimit(limit)+1))
 	variant, err := c.run().Variant(ctx, params)
 	if err != nil {
 		return nil, err
@@ -149,9 +146,7 @@ func (c *Calculator) list(ctx context.Context, s delivery.Scope, query string, l
 }
 
 func trim[T any](rows []T, limit int) ([]T, bool, error) {
-	if limit <= 0 || limit > MaxListed {
-		limit = MaxListed
-	}
+	limit = clampLimit(limit)
 	if rows == nil {
 		rows = []T{}
 	}
@@ -159,6 +154,14 @@ func trim[T any](rows []T, limit int) ([]T, bool, error) {
 		return rows[:limit], true, nil
 	}
 	return rows, false, nil
+}
+
+// clampLimit reads a limit outside 1..MaxListed as MaxListed.
+func clampLimit(limit int) int {
+	if limit <= 0 || limit > MaxListed {
+		return MaxListed
+	}
+	return limit
 }
 
 // zeroEpoch turns ClickHouse's zero time (the Unix epoch) into Go's.
