@@ -6,9 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"reflect"
 	"strings"
 	"time"
+
+	jsonv2 "github.com/go-json-experiment/json"
 
 	"github.com/deploylens/deploylens/delivery"
 	"github.com/deploylens/deploylens/ingest"
@@ -24,13 +27,16 @@ const maxDetails = 50
 // Decode splits a request body into events and translates each; a request
 // with one bad event is refused whole, naming every bad field it can.
 func Decode(body []byte, headers map[string]string, now func() time.Time) ([]ingest.Item, error) {
-	msgs, err := split(body)
-	if err != nil {
-		return nil, err
-	}
 	received := time.Now().UTC()
 	if now != nil {
 		received = now().UTC()
+	}
+	msgs, wires := strictLines(body)
+	if msgs == nil {
+		var err error
+		if msgs, err = split(body); err != nil {
+			return nil, err
+		}
 	}
 	items := make([]ingest.Item, len(msgs))
 	var bad *ingest.RequestError
@@ -39,7 +45,14 @@ func Decode(body []byte, headers map[string]string, now func() time.Time) ([]ing
 		if len(msgs) > 1 {
 			prefix = fmt.Sprintf("[%d].", i)
 		}
-		ev, typ, errs := decodeEvent(msg, received)
+		var ev delivery.Event
+		var typ string
+		var errs []delivery.FieldError
+		if wires != nil {
+			ev, typ, errs = checkEvent(&wires[i], received)
+		} else {
+			ev, typ, errs = decodeEvent(msg, received)
+		}
 		if len(errs) > 0 {
 			if bad == nil {
 				bad = ingest.BadRequest("")
@@ -78,8 +91,52 @@ func Translate(raw *ingest.Raw) ([]delivery.Event, ingest.Outcome, error) {
 	return []delivery.Event{ev}, ingest.OutcomeStored, nil
 }
 
-// split returns the JSON values of a body: one object, an array of objects,
-// or objects one a line (NDJSON).
+// strictLines is the common case read in one pass: NDJSON (or a single
+// object) whose every non-blank line is one event the strict reader takes.
+// It returns the lines, sharing body's memory, and their events read; nil
+// for anything else, which split and unmarshalWire then read (or refuse,
+// naming the field) as before.
+func strictLines(body []byte) ([]json.RawMessage, []wireEvent) {
+	n := min(bytes.Count(body, []byte{'\n'})+1, MaxEvents)
+	msgs := make([]json.RawMessage, 0, n)
+	wires := make([]wireEvent, 0, n)
+	for line := range lines(body) {
+		if line[0] != '{' || len(msgs) == MaxEvents {
+			return nil, nil
+		}
+		wires = append(wires, wireEvent{})
+		if jsonv2.Unmarshal(line, &wires[len(wires)-1], strict) != nil {
+			return nil, nil
+		}
+		msgs = append(msgs, json.RawMessage(line[:len(line):len(line)]))
+	}
+	if len(msgs) == 0 {
+		return nil, nil
+	}
+	return msgs, wires
+}
+
+// jsonSpace is JSON's whitespace; bytes.TrimSpace would also take \v, \f
+// and Unicode spaces, which JSON refuses.
+const jsonSpace = " \t\r\n"
+
+// lines yields the non-blank lines of body, trimmed, sharing its memory.
+func lines(body []byte) iter.Seq[[]byte] {
+	return func(yield func([]byte) bool) {
+		for len(body) > 0 {
+			line := body
+			if i := bytes.IndexByte(body, '\n'); i >= 0 {
+				line, body = body[:i], body[i+1:]
+			} else {
+				body = nil
+			}
+			if line = bytes.Trim(line, jsonSpace); len(line) > 0 && !yield(line) {
+				return
+			}
+		}
+	}
+}
+
 // splitLines is NDJSON's fast path: when every non-blank line holds one
 // JSON object, the objects are the lines (sharing body's memory), found
 // with one validating scan rather than a decoder's copy. It returns nil for
@@ -87,17 +144,7 @@ func Translate(raw *ingest.Raw) ([]delivery.Event, ingest.Outcome, error) {
 // error), which the decoder then reads or reports.
 func splitLines(body []byte) []json.RawMessage {
 	var msgs []json.RawMessage
-	for len(body) > 0 {
-		line := body
-		if i := bytes.IndexByte(body, '\n'); i >= 0 {
-			line, body = body[:i], body[i+1:]
-		} else {
-			body = nil
-		}
-		line = bytes.TrimSpace(line)
-		if len(line) == 0 {
-			continue
-		}
+	for line := range lines(body) {
 		if line[0] != '{' || !json.Valid(line) {
 			return nil
 		}
@@ -109,8 +156,10 @@ func splitLines(body []byte) []json.RawMessage {
 	return msgs
 }
 
+// split returns the JSON values of a body: one object, an array of objects,
+// or objects one a line (NDJSON).
 func split(body []byte) ([]json.RawMessage, error) {
-	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	trimmed := bytes.TrimLeft(body, jsonSpace)
 	if len(trimmed) == 0 {
 		return nil, ingest.BadRequest("the body is empty", server.Detail{Field: "body", Message: "send a JSON object, an array of them, or NDJSON"})
 	}
@@ -243,14 +292,14 @@ var typeNames = []string{string(delivery.TypeChange), string(delivery.TypeStage)
 // event that gives no time at all.
 func decodeEvent(msg []byte, received time.Time) (delivery.Event, string, []delivery.FieldError) {
 	var w wireEvent
-	dec := json.NewDecoder(bytes.NewReader(msg))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&w); err != nil {
-		return delivery.Event{}, "", []delivery.FieldError{decodeError(err)}
+	if err := unmarshalWire(msg, &w); err != nil {
+		return delivery.Event{}, "", []delivery.FieldError{*err}
 	}
-	if dec.More() {
-		return delivery.Event{}, "", []delivery.FieldError{{Field: "body", Message: "one JSON object per event"}}
-	}
+	return checkEvent(&w, received)
+}
+
+// checkEvent validates one event as read and translates it.
+func checkEvent(w *wireEvent, received time.Time) (delivery.Event, string, []delivery.FieldError) {
 	v := validator{}
 	ev := delivery.Event{
 		ID:          v.required("id", w.ID),
@@ -268,7 +317,7 @@ func decodeEvent(msg []byte, received time.Time) (delivery.Event, string, []deli
 		v.add("type", fmt.Sprintf("%q is not one of %s", typ, strings.Join(typeNames, ", ")))
 	}
 	if typ != "" && contains(typeNames, typ) {
-		v.foreignFields(&w, typ)
+		v.foreignFields(w, typ)
 	}
 	given := v.time("time", w.Time)
 	switch delivery.Type(typ) {
@@ -337,6 +386,32 @@ func decodeEvent(msg []byte, received time.Time) (delivery.Event, string, []deli
 		ev.ObservedAt = received
 	}
 	return ev, typ, v.errs
+}
+
+// strict is the fast path's reading of an event: one pass, exact member
+// names, no unknown or repeated member, valid UTF-8. Whatever it accepts,
+// encoding/json reads to the same wireEvent (FuzzStrictAgrees).
+var strict = jsonv2.JoinOptions(jsonv2.RejectUnknownMembers(true))
+
+// unmarshalWire reads one event. Well-formed events take the strict fast
+// path; anything it refuses is read again by encoding/json, which accepts
+// what v1 events always accepted (names in any case, repeated members) and
+// words the error that names the field.
+func unmarshalWire(msg []byte, w *wireEvent) *delivery.FieldError {
+	if jsonv2.Unmarshal(msg, w, strict) == nil {
+		return nil
+	}
+	*w = wireEvent{}
+	dec := json.NewDecoder(bytes.NewReader(msg))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(w); err != nil {
+		fe := decodeError(err)
+		return &fe
+	}
+	if dec.More() {
+		return &delivery.FieldError{Field: "body", Message: "one JSON object per event"}
+	}
+	return nil
 }
 
 func decodeError(err error) delivery.FieldError {

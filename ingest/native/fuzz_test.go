@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"reflect"
 	"testing"
+
+	jsonv2 "github.com/go-json-experiment/json"
 )
 
 // Decode never panics, and whatever it accepts is a valid event whose raw
@@ -65,6 +68,60 @@ func FuzzSplitLines(f *testing.F) {
 		for i := range fast {
 			if !bytes.Equal(fast[i], slow[i]) {
 				t.Fatalf("object %d: %q by lines, %q by the decoder", i, fast[i], slow[i])
+			}
+		}
+	})
+}
+
+// Whatever the strict one-pass reader accepts, encoding/json reads to the
+// same event; what it refuses falls back to encoding/json, so the strict
+// path may only ever be narrower, never different.
+func FuzzStrictAgrees(f *testing.F) {
+	for _, s := range []string{deployStarted, deployFinished, incidentOpened, incidentClosed,
+		`{"id":"a","type":"change","change_id":"c","commits":["x"],"labels":[],"attributes":{"k":"v"}}`,
+		`{"id":"a","ID":"b"}`, `{"id":"a","id":"b"}`, `{"team":null,"commits":null,"attributes":{}}`,
+		`{"id":"\u00e9\ud800"}`, "{\"id\":\"\xff\"}", `{"unplanned":true} `, `{"unplanned":"x"}`, `{}{}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, msg []byte) {
+		var fast wireEvent
+		if jsonv2.Unmarshal(msg, &fast, strict) != nil {
+			return
+		}
+		var slow wireEvent
+		dec := json.NewDecoder(bytes.NewReader(msg))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&slow); err != nil || dec.More() {
+			t.Fatalf("strict reader accepted what encoding/json refuses (%v): %q", err, msg)
+		}
+		if !reflect.DeepEqual(fast, slow) {
+			t.Fatalf("%q read differently:\nstrict %+v\nv1     %+v", msg, fast, slow)
+		}
+	})
+}
+
+// The one-pass NDJSON path finds the same events as split, or leaves the
+// body to it.
+func FuzzStrictLines(f *testing.F) {
+	for _, s := range []string{deployStarted + "\n" + incidentClosed, deployStarted + "\r\n\r\n" + incidentClosed + "\n",
+		"{\"id\":\"a\"} {\"id\":\"b\"}\n{}", "{\n\"id\": \"a\"\n}\n{}", "{}\n[1]", "{\"id\":\"\\n\"}\n", "{}\n{", "\n\n", ""} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		fast, _ := strictLines(body)
+		if fast == nil {
+			return
+		}
+		slow, err := split(body)
+		if err != nil {
+			t.Fatalf("one-pass path accepted what split refuses (%v): %q", err, body)
+		}
+		if len(fast) != len(slow) {
+			t.Fatalf("%d events by the one-pass path, %d by split: %q", len(fast), len(slow), body)
+		}
+		for i := range fast {
+			if !bytes.Equal(fast[i], slow[i]) {
+				t.Fatalf("event %d: %q one-pass, %q by split", i, fast[i], slow[i])
 			}
 		}
 	})
