@@ -64,3 +64,43 @@ func TestSettingsAndDatabaseDoNotLeak(t *testing.T) {
 		t.Fatalf("currentDatabase() = %q, %v", v, err)
 	}
 }
+
+// Statements run at once on the embedded engine's connections: while a long
+// query runs, another statement sees it running, and an insert is stored
+// before it ends. A serialising engine would run the probes only after the
+// query finished, when it is no longer listed.
+func TestStatementsRunAtOnce(t *testing.T) {
+	conn := storetest.Open(t)
+	ctx := context.Background()
+	if err := conn.Exec(ctx, "CREATE TABLE once (id UInt64) ENGINE = MergeTree ORDER BY id"); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		// One second a row, a row a block (sleep() refuses more than 3 s a block).
+		done <- conn.Exec(ctx, "SELECT /* long-statement */ sleep(1) FROM numbers(3) SETTINGS max_block_size = 1 FORMAT Null")
+	}()
+	running := func() bool {
+		var n uint64
+		if err := conn.QueryRow(ctx, "SELECT count() FROM system.processes WHERE query LIKE '%/* long-statement */%' AND query NOT LIKE '%system.processes%'").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n == 1
+	}
+	for !running() {
+		select {
+		case err := <-done:
+			t.Fatalf("the probe never saw the long statement running (it ended: %v): statements are serialised", err)
+		default:
+		}
+	}
+	if err := store.InsertRow(ctx, conn, "INSERT INTO once (id)", uint64(1)); err != nil {
+		t.Fatal(err)
+	}
+	if !running() {
+		t.Fatal("the insert returned only after the long statement ended")
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}

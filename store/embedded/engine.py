@@ -19,18 +19,22 @@ query. chDB writes Native at protocol revision 0, so the hello answer is encoded
 the client's revision but reports revision() = 0; every later result is then read
 at revision 0, which is exactly what chDB emits (see DESIGN.md §3).
 
-chDB allows one statement at a time per connection, so statements are serialised
-with a lock; HTTP handling itself is threaded. Under the lock the session's
-database and settings are changed only where a statement asks for other ones
-than the previous statement (every chDB call costs a round through the engine's
-thread pool), and `DESCRIBE TABLE t`, which clickhouse-go sends before every
-insert, is answered from a cache that any statement other than a read or an
-insert empties.
+chDB runs one statement at a time per connection, and statements on different
+connections to the same data concurrently, so the engine keeps a pool of
+connections (--connections) and each statement takes one for its duration;
+HTTP handling itself is threaded. A connection's database and settings are
+changed only where a statement asks for other ones than that connection's
+previous statement (every chDB call costs a round through the engine's thread
+pool), and `DESCRIBE TABLE t`, which clickhouse-go sends before every insert,
+is answered from a cache that any statement other than a read or an insert
+empties.
 """
 
 import argparse
+import contextlib
 import http.server
 import os
+import queue
 import re
 import signal
 import socketserver
@@ -88,6 +92,9 @@ MIN_REVISION_WITH_CUSTOM_SERIALIZATION = 54454
 MAX_QUERY_BYTES = 64 << 20
 INSERT_BUFFER_BYTES = 16 << 20
 DESCRIBE_CACHE_MAX = 4096
+# Statements that run at once: enough that an insert does not wait for a long
+# query, and that the queries of one answer overlap on a small machine.
+DEFAULT_CONNECTIONS = 4
 
 
 def uvarint(n):
@@ -142,42 +149,20 @@ class EngineError(Exception):
         self.status = status
 
 
-class Engine:
+class Session:
+    """One chDB connection and what it is known to be set to. Used by one
+    statement at a time (Engine.session)."""
+
     def __init__(self, path):
-        self.lock = threading.Lock()
         self.conn = chdb_state.connect(path)
-        row = self.conn.query("SELECT displayName(), version(), timezone()", "TSV").bytes()
-        name, version, tz = row.decode().rstrip("\n").split("\t")
-        self.display_name = name
-        self.version = version
-        # deploylens stores every time as UTC; the server time zone is UTC.
-        self.timezone = "UTC"
-        # What the session is set to (see _enter); None means unknown.
+        # What the connection is set to (see enter); None means unknown.
         self.cur_db = "default"
         self.cur_settings = {}
-        # DESCRIBE answers by (database, statement, format, settings); any
-        # statement that may change a schema empties it and bumps schema_gen.
-        self.describe_cache = {}
-        self.schema_gen = 0
 
-    @staticmethod
-    def _error(exc):
-        msg = str(exc)
-        m = CODE_RE.search(msg)
-        code = int(m.group(1)) if m else 1001
-        status = 500
-        if code in (62, 47, 60, 81, 16, 36, 43, 53, 386, 70, 6, 27, 26, 72, 117, 33):
-            # syntax, unknown identifier/table/database/column, bad arguments,
-            # type mismatch, cannot parse: the client's fault.
-            status = 400 if code not in (60, 81) else 404
-        if not msg.startswith("Code:"):
-            msg = "Code: %d. DB::Exception: %s" % (code, msg)
-        return EngineError(code, msg, status)
-
-    def _enter(self, settings, database):
-        """Give the session the database and exactly the settings a statement
-        asks for, changing only what differs from the previous statement's.
-        self.lock must be held."""
+    def enter(self, settings, database):
+        """Give the connection the database and exactly the settings a
+        statement asks for, changing only what differs from the previous
+        statement's."""
         want = database or "default"
         if self.cur_db != want:
             self.cur_db = None  # unknown until USE succeeds
@@ -197,6 +182,61 @@ class Engine:
                 self.conn.query("SET %s = %s" % (name, quote_setting(value)))
                 self.cur_settings[name] = value
 
+    def forget(self):
+        """The statement changed the session itself (SET, USE): the next
+        statement sets it again."""
+        self.cur_db = None
+        self.cur_settings = {k: None for k in self.cur_settings}
+
+
+class Engine:
+    def __init__(self, path, connections=1):
+        self.sessions = queue.LifoQueue()
+        self.all_sessions = [Session(path) for _ in range(max(1, connections))]
+        for sess in self.all_sessions:
+            self.sessions.put(sess)
+        row = self.all_sessions[0].conn.query("SELECT displayName(), version(), timezone()", "TSV").bytes()
+        name, version, tz = row.decode().rstrip("\n").split("\t")
+        self.display_name = name
+        self.version = version
+        # deploylens stores every time as UTC; the server time zone is UTC.
+        self.timezone = "UTC"
+        # DESCRIBE answers by (database, statement, format, settings); any
+        # statement that may change a schema empties it and bumps schema_gen,
+        # before it runs and after. meta guards both.
+        self.meta = threading.Lock()
+        self.describe_cache = {}
+        self.schema_gen = 0
+
+    @contextlib.contextmanager
+    def session(self):
+        """A connection of the pool for one statement: statements on
+        different connections run at once, in the engine's own threads."""
+        sess = self.sessions.get()
+        try:
+            yield sess
+        finally:
+            self.sessions.put(sess)
+
+    def _schema_changed(self):
+        with self.meta:
+            self.schema_gen += 1
+            self.describe_cache = {}
+
+    @staticmethod
+    def _error(exc):
+        msg = str(exc)
+        m = CODE_RE.search(msg)
+        code = int(m.group(1)) if m else 1001
+        status = 500
+        if code in (62, 47, 60, 81, 16, 36, 43, 53, 386, 70, 6, 27, 26, 72, 117, 33):
+            # syntax, unknown identifier/table/database/column, bad arguments,
+            # type mismatch, cannot parse: the client's fault.
+            status = 400 if code not in (60, 81) else 404
+        if not msg.startswith("Code:"):
+            msg = "Code: %d. DB::Exception: %s" % (code, msg)
+        return EngineError(code, msg, status)
+
     def _describe_key(self, sql, fmt, params, settings, database):
         if params or not DESCRIBE_RE.match(sql):
             return None
@@ -206,39 +246,42 @@ class Engine:
     def run(self, sql, fmt, params, settings, database):
         key = self._describe_key(sql, fmt, params, settings, database)
         if key is not None:
-            hit = self.describe_cache.get(key)
+            with self.meta:
+                hit = self.describe_cache.get(key)
             if hit is not None:
                 return hit
-        with self.lock:
-            gen = self.schema_gen
+        schema_safe = SCHEMA_SAFE_RE.match(sql) is not None
+        with self.session() as sess:
+            if not schema_safe:
+                self._schema_changed()
+            with self.meta:
+                gen = self.schema_gen
             try:
-                self._enter(settings, database)
-                res = self.conn.query(sql, fmt, params=params)
+                sess.enter(settings, database)
+                res = sess.conn.query(sql, fmt, params=params)
                 out = res.bytes() if hasattr(res, "bytes") else bytes(res)
-                if key is not None and gen == self.schema_gen:
-                    if len(self.describe_cache) >= DESCRIBE_CACHE_MAX:
-                        self.describe_cache = {}
-                    self.describe_cache[key] = out
+                if key is not None:
+                    with self.meta:
+                        if gen == self.schema_gen:
+                            if len(self.describe_cache) >= DESCRIBE_CACHE_MAX:
+                                self.describe_cache = {}
+                            self.describe_cache[key] = out
                 return out
             except EngineError:
                 raise
             except Exception as exc:
                 raise self._error(exc)
             finally:
-                if not SCHEMA_SAFE_RE.match(sql):
-                    self.schema_gen += 1
-                    self.describe_cache = {}
+                if not schema_safe:
+                    self._schema_changed()
                 if SESSION_RE.match(sql):
-                    # The statement changed the session itself: forget what
-                    # we know of it, so the next statement sets it again.
-                    self.cur_db = None
-                    self.cur_settings = {k: None for k in self.cur_settings}
+                    sess.forget()
 
     def insert(self, head, fmt, chunks, settings, database):
-        # Read the body before taking the lock, up to INSERT_BUFFER_BYTES:
-        # reading it from the socket under the lock made every other
-        # statement wait for the client's network writes. A larger body is
-        # streamed under the lock (constant memory).
+        # Read the body before taking a connection, up to INSERT_BUFFER_BYTES:
+        # reading it from the socket while holding one made other statements
+        # wait for the client's network writes. A larger body is streamed
+        # while holding it (constant memory).
         buffered, size = [], 0
         chunks = iter(chunks)
         for chunk in chunks:
@@ -249,11 +292,11 @@ class Engine:
                     break
         if len(buffered) > 1 and size < INSERT_BUFFER_BYTES:
             buffered = [b"".join(buffered)]
-        with self.lock:
+        with self.session() as sess:
             inserter = None
             try:
-                self._enter(settings, database)
-                inserter = self.conn.send_insert(head, fmt)
+                sess.enter(settings, database)
+                inserter = sess.conn.send_insert(head, fmt)
                 for chunk in buffered:
                     inserter.append(chunk)
                 buffered = None
@@ -275,8 +318,10 @@ class Engine:
                         pass
 
     def close(self):
-        with self.lock:
-            self.conn.close()
+        # Wait for every connection to be back, then close them.
+        taken = [self.sessions.get() for _ in self.all_sessions]
+        for sess in taken:
+            sess.conn.close()
 
 
 def quote_identifier(name):
@@ -451,12 +496,18 @@ def main():
     ap.add_argument("--addr", default="127.0.0.1:0")
     ap.add_argument("--addr-file", default="")
     ap.add_argument("--follow-parent", action="store_true")
+    ap.add_argument(
+        "--connections",
+        type=int,
+        default=DEFAULT_CONNECTIONS,
+        help="chDB connections, i.e. statements that run at once (default %d)" % DEFAULT_CONNECTIONS,
+    )
     args = ap.parse_args()
 
     os.makedirs(args.data_dir, exist_ok=True)
     host, _, port = args.addr.rpartition(":")
     host = host.strip("[]") or "127.0.0.1"
-    Handler.engine = Engine(os.path.join(args.data_dir, "clickhouse"))
+    Handler.engine = Engine(os.path.join(args.data_dir, "clickhouse"), args.connections)
     httpd = Server((host, int(port or 0)), Handler)
     bound = "%s:%d" % httpd.server_address[:2]
 
