@@ -149,17 +149,33 @@ func (c *Calculator) buckets(ctx context.Context, scope delivery.Scope, step str
 		}
 		return out[k]
 	}
-	rows, err := c.run().Query(ctx, queries["deployments"], variant, params)
-	if err != nil {
-		return nil, fmt.Errorf("query deployments: %w", err)
+	// The two queries run at once (on a server, and on the embedded
+	// engine's connections); their rows are read one query after the other.
+	var lead struct {
+		rows driver.Rows
+		err  error
 	}
-	if err := readDeployments(rows, get); err != nil {
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		lead.rows, lead.err = c.run().Query(ctx, queries["lead_time"], variant, params)
+	}()
+	rows, err := c.run().Query(ctx, queries["deployments"], variant, params)
+	if err == nil {
+		err = readDeployments(rows, get)
+	} else {
+		err = fmt.Errorf("query deployments: %w", err)
+	}
+	wg.Wait()
+	if lead.err != nil {
+		return nil, errors.Join(err, fmt.Errorf("query lead time: %w", lead.err))
+	}
+	if err != nil {
+		lead.rows.Close()
 		return nil, err
 	}
-	if rows, err = c.run().Query(ctx, queries["lead_time"], variant, params); err != nil {
-		return nil, fmt.Errorf("query lead time: %w", err)
-	}
-	if err := readLeadTimes(rows, get); err != nil {
+	if err := readLeadTimes(lead.rows, get); err != nil {
 		return nil, err
 	}
 	return out, nil
