@@ -34,6 +34,9 @@ type Config struct {
 	// EngineAddr is where the embedded engine listens (default a free
 	// loopback port).
 	EngineAddr string
+	// EngineConnections is how many statements the embedded engine runs at
+	// once (0: its default).
+	EngineConnections int
 	// ReuseEngine lets a short-lived command use an engine that a running
 	// `deploylens serve` already started on the same data directory.
 	ReuseEngine bool
@@ -114,7 +117,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 			if err != nil {
 				return nil, err
 			}
-			opt := embedded.Options{DataDir: cfg.DataDir, Python: py, Addr: cfg.EngineAddr, FollowParent: true, Logger: log}
+			opt := embedded.Options{DataDir: cfg.DataDir, Python: py, Addr: cfg.EngineAddr, Connections: cfg.EngineConnections, FollowParent: true, Logger: log}
 			eng, err := embedded.Start(ctx, opt)
 			if err != nil {
 				return nil, err

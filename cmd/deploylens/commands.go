@@ -338,7 +338,7 @@ func runEngine(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	eng, err := embedded.Start(ctx, embedded.Options{DataDir: f.dataDir, Python: py, Addr: addr, FollowParent: true, Logger: log})
+	eng, err := embedded.Start(ctx, embedded.Options{DataDir: f.dataDir, Python: py, Addr: addr, Connections: f.engineConns, FollowParent: true, Logger: log})
 	if err != nil {
 		return err
 	}

@@ -42,7 +42,10 @@ type Options struct {
 	Addr    string // listen address, default 127.0.0.1:0 (a free port)
 	// FollowParent stops the engine when this process dies, even by SIGKILL.
 	FollowParent bool
-	Logger       *slog.Logger
+	// Connections is how many statements the engine runs at once, each on
+	// its own chDB connection (0: the engine's default, 4).
+	Connections int
+	Logger      *slog.Logger
 }
 
 // Engine is a running embedded engine.
@@ -116,6 +119,9 @@ func Start(ctx context.Context, opt Options) (*Engine, error) {
 		"--addr-file", filepath.Join(opt.DataDir, AddrFile)}
 	if opt.FollowParent {
 		args = append(args, "--follow-parent")
+	}
+	if opt.Connections > 0 {
+		args = append(args, "--connections", strconv.Itoa(opt.Connections))
 	}
 	cmd := exec.Command(opt.Python, args...)
 	cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1")
