@@ -5,6 +5,8 @@ import (
 	"slices"
 
 	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/deploylens/deploylens/query/canary/stats"
 )
 
 // relErr is the slack R's tests allow when comparing probabilities of
@@ -32,29 +34,12 @@ func RankSumPValue(x, y []float64) float64 {
 	if nx < 50 && ny < 50 && len(ties) == 0 {
 		return exactRankSum(w, nx, ny)
 	}
-	fx, fy := float64(nx), float64(ny)
-	z := w - fx*fy/2
-	var tieSum float64
-	for _, t := range ties {
-		tieSum += t*t*t - t
+	// The normal approximation is the canary analysis's, which is R's.
+	two, err := stats.NewTwoSample(x, y)
+	if err != nil {
+		return math.NaN()
 	}
-	sigma := math.Sqrt(fx * fy / 12 * ((fx + fy + 1) - tieSum/((fx+fy)*(fx+fy-1))))
-	if sigma == 0 {
-		return 1
-	}
-	correction := 0.5 * sign(z)
-	z = (z - correction) / sigma
-	return math.Min(1, 2*math.Min(distuv.UnitNormal.CDF(z), distuv.UnitNormal.Survival(z)))
-}
-
-func sign(v float64) float64 {
-	switch {
-	case v > 0:
-		return 1
-	case v < 0:
-		return -1
-	}
-	return 0
+	return two.ShiftPValue(0, stats.TwoSided)
 }
 
 // rank returns the mid-ranks of x followed by y and the sizes of the tied
