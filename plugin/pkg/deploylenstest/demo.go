@@ -102,15 +102,17 @@ func DemoEvents(now time.Time) (Demo, []map[string]any) {
 			d.ChangeID = change
 		}
 		// The pipeline, timed back from the deployment's finish: build and
-		// test wait in a CI queue, an approval gate waits 3 hours for a
-		// human, then the deploy stage runs the deployment.
+		// test wait in a CI queue, an approval job starts at once and runs
+		// 3 hours until a human approves (its running time is the approval
+		// gate, as the waterfall reads it), then the deploy stage runs the
+		// deployment.
 		stages := []struct {
 			name, kind string
 			queue, run time.Duration
 		}{
 			{"build", "build", 15 * time.Minute, 8 * time.Minute},
 			{"test", "test", 40 * time.Minute, 20 * time.Minute},
-			{"approve", "approval", 3 * time.Hour, time.Minute},
+			{"approve", "approval", time.Minute, 3 * time.Hour},
 			{"deploy", "deploy", 5 * time.Minute, 12 * time.Minute},
 		}
 		const handOff = 5 * time.Minute
