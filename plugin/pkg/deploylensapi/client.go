@@ -13,13 +13,21 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 )
 
 // Client calls one deploylens server with one bearer token.
+//
+// Identical GETs in flight at the same time share one request: a dashboard
+// asks for the same answer from several panels at once (five panels of
+// "DORA by team" read /api/v1/dora for one scope), and each would otherwise
+// have the server compute it again. Answers are not kept once sent.
 type Client struct {
 	base  *url.URL
 	token string
 	http  *http.Client
+	calls singleflight.Group
 }
 
 // New returns a client of the deploylens at baseURL (scheme, host and an
@@ -104,16 +112,45 @@ func StatusOf(err error) int {
 const maxBody = 64 << 20
 
 // get sends GET path?query (path escaped), authenticated unless
-// anonymous, and decodes a 2xx JSON answer into out.
+// anonymous, and decodes a 2xx JSON answer into out. A call identical to one
+// in flight waits for that one's answer instead of sending its own.
 func (c *Client) get(ctx context.Context, path string, query url.Values, anonymous bool, out any) error {
 	// path is already escaped: a change id's "/" travels as %2F.
 	target := strings.TrimSuffix(c.base.String(), "/") + path
 	if len(query) > 0 {
 		target += "?" + query.Encode()
 	}
+	key := target
+	if anonymous {
+		key = "anonymous " + target
+	}
+	// The shared request outlives a caller that gives up: the others still
+	// want its answer. It keeps the first caller's values and the client's
+	// timeout.
+	shared := c.calls.DoChan(key, func() (any, error) {
+		return c.fetch(context.WithoutCancel(ctx), target, path, anonymous)
+	})
+	var res singleflight.Result
+	select {
+	case res = <-shared:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if res.Err != nil {
+		return res.Err
+	}
+	body := res.Val.([]byte)
+	if err := json.Unmarshal(body, out); err != nil {
+		return fmt.Errorf("the answer of %s is not the JSON deploylens sends (%v): is %s a deploylens server?", path, err, c.base)
+	}
+	return nil
+}
+
+// fetch sends one GET and returns a 2xx answer's body.
+func (c *Client) fetch(ctx context.Context, target, path string, anonymous bool) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	req.Header.Set("Accept", "application/json")
 	if !anonymous {
@@ -121,15 +158,12 @@ func (c *Client) get(ctx context.Context, path string, query url.Values, anonymo
 	}
 	res, err := c.http.Do(req)
 	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		return &UnreachableError{URL: c.base.String(), Err: err}
+		return nil, &UnreachableError{URL: c.base.String(), Err: err}
 	}
 	defer res.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(res.Body, maxBody))
 	if err != nil {
-		return fmt.Errorf("read answer of %s: %w", path, err)
+		return nil, fmt.Errorf("read answer of %s: %w", path, err)
 	}
 	if res.StatusCode < 200 || res.StatusCode > 299 {
 		e := &Error{Status: res.StatusCode, Path: path}
@@ -146,12 +180,9 @@ func (c *Client) get(ctx context.Context, path string, query url.Values, anonymo
 				e.Message = e.Message[:200] + "…"
 			}
 		}
-		return e
+		return nil, e
 	}
-	if err := json.Unmarshal(body, out); err != nil {
-		return fmt.Errorf("the answer of %s is not the JSON deploylens sends (%v): is %s a deploylens server?", path, err, c.base)
-	}
-	return nil
+	return body, nil
 }
 
 // Filter selects what a query is about. Empty fields are not sent.
