@@ -45,8 +45,9 @@ func TestInsertAfterSchemaChange(t *testing.T) {
 	}
 }
 
-// The engine keeps one chDB session for every request: a setting or database
-// one query asks for must not leak into the next.
+// The engine's chDB sessions outlive requests (each statement borrows one
+// of its pool): a setting or database one query asks for must not leak into
+// the next.
 func TestSettingsAndDatabaseDoNotLeak(t *testing.T) {
 	conn := storetest.Open(t)
 	ctx := context.Background()
