@@ -12,6 +12,8 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"gopkg.in/yaml.v3"
+
+	"github.com/deploylens/deploylens/store"
 )
 
 // Catalog answers which team owns a service from the service_catalog table
@@ -71,7 +73,7 @@ func (c *Catalog) load(ctx context.Context) error {
 	if fresh {
 		return nil
 	}
-	rows, err := c.Conn.Query(ctx, selectCatalogTeams)
+	rows, err := c.Conn.Query(store.IngestContext(ctx), selectCatalogTeams)
 	if err != nil {
 		return err
 	}

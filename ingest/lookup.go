@@ -5,6 +5,8 @@ import (
 	"sync"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/deploylens/deploylens/store"
 )
 
 // deliveryIndex answers which deliveries are already stored. Concurrent
@@ -83,7 +85,7 @@ func (d *deliveryIndex) query(batch []*lookup) (map[string]struct{}, error) {
 		ids = append(ids, l.ids...)
 	}
 	// A lookup outlives the request that started it: others wait on it.
-	rows, err := d.conn.Query(context.Background(), selectStoredDeliveries, srcList, ids)
+	rows, err := d.conn.Query(store.IngestContext(context.Background()), selectStoredDeliveries, srcList, ids)
 	if err != nil {
 		return nil, err
 	}

@@ -105,3 +105,45 @@ func TestStatementsRunAtOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Ingest never waits behind queries: with every query connection of the
+// engine taken by a long statement, an insert and ingest's lookups (marked
+// by store.IngestContext) still run at once, on ingest's own connection.
+func TestIngestDoesNotWaitBehindQueries(t *testing.T) {
+	conn := storetest.Open(t)
+	ctx := context.Background()
+	if err := conn.Exec(ctx, "CREATE TABLE lane (id UInt64) ENGINE = MergeTree ORDER BY id"); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, storetest.EngineConnections)
+	for range storetest.EngineConnections {
+		go func() {
+			done <- conn.Exec(ctx, "SELECT /* busy-statement */ sleep(1) FROM numbers(3) SETTINGS max_block_size = 1 FORMAT Null")
+		}()
+	}
+	busy := func() uint64 {
+		var n uint64
+		if err := conn.QueryRow(store.IngestContext(ctx), "SELECT count() FROM system.processes WHERE query LIKE '%/* busy-statement */%' AND query NOT LIKE '%system.processes%'").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for busy() < storetest.EngineConnections {
+		select {
+		case err := <-done:
+			t.Fatalf("a long statement ended (%v) before all %d ran at once", err, storetest.EngineConnections)
+		default:
+		}
+	}
+	if err := store.InsertRow(ctx, conn, "INSERT INTO lane (id)", uint64(1)); err != nil {
+		t.Fatal(err)
+	}
+	if n := busy(); n != storetest.EngineConnections {
+		t.Fatalf("the insert returned when %d of the %d long statements were still running: it waited for a query connection", n, storetest.EngineConnections)
+	}
+	for range storetest.EngineConnections {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+}

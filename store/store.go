@@ -34,8 +34,8 @@ type Config struct {
 	// EngineAddr is where the embedded engine listens (default a free
 	// loopback port).
 	EngineAddr string
-	// EngineConnections is how many statements the embedded engine runs at
-	// once (0: its default).
+	// EngineConnections is how many queries the embedded engine runs at once
+	// besides its ingest connection (0: its default).
 	EngineConnections int
 	// ReuseEngine lets a short-lived command use an engine that a running
 	// `deploylens serve` already started on the same data directory.

@@ -65,7 +65,7 @@ func (s *storeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.cluster, "clickhouse-cluster", "", "ClickHouse cluster name: migrations create replicated local tables and Distributed tables ON CLUSTER")
 	fs.StringVar(&s.enginePython, "engine-python", "", "Python interpreter with chdb-core for the embedded engine (default .venv/bin/python3)")
 	fs.StringVar(&s.engineAddr, "engine-addr", "127.0.0.1:0", "address of the embedded engine's ClickHouse HTTP endpoint (port 0 picks a free one)")
-	fs.IntVar(&s.engineConns, "engine-connections", 0, "statements the embedded engine runs at once, each on its own chDB connection (0: 4)")
+	fs.IntVar(&s.engineConns, "engine-connections", 0, "queries the embedded engine runs at once, each on its own chDB connection, besides one kept for ingest (0: 4)")
 	fs.StringVar(&s.retention, "retention", "", "days to keep per table, e.g. otel_traces=7,otel_logs=14,raw_events=90 (default: forever)")
 	fs.StringVar(&s.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&s.logFormat, "log-format", "text", "log format: text or json")

@@ -42,8 +42,9 @@ type Options struct {
 	Addr    string // listen address, default 127.0.0.1:0 (a free port)
 	// FollowParent stops the engine when this process dies, even by SIGKILL.
 	FollowParent bool
-	// Connections is how many statements the engine runs at once, each on
-	// its own chDB connection (0: the engine's default, 4).
+	// Connections is how many queries the engine runs at once, each on its
+	// own chDB connection (0: the engine's default, 4); inserts and ingest's
+	// lookups have one more connection of their own.
 	Connections int
 	Logger      *slog.Logger
 }

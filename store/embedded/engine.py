@@ -22,7 +22,11 @@ at revision 0, which is exactly what chDB emits (see DESIGN.md §3).
 chDB runs one statement at a time per connection, and statements on different
 connections to the same data concurrently, so the engine keeps a pool of
 connections (--connections) and each statement takes one for its duration;
-HTTP handling itself is threaded. A connection's database and settings are
+HTTP handling itself is threaded. One more connection is kept for ingest:
+INSERTs, DESCRIBE TABLE (which clickhouse-go sends before an insert) and
+statements whose query_id starts with deploylens-ingest- (ingest's duplicate
+and catalog lookups) run there, so acknowledging data never waits behind the
+long queries that can fill the pool. A connection's database and settings are
 changed only where a statement asks for other ones than that connection's
 previous statement (every chDB call costs a round through the engine's thread
 pool), and `DESCRIBE TABLE t`, which clickhouse-go sends before every insert,
@@ -95,6 +99,7 @@ DESCRIBE_CACHE_MAX = 4096
 # Statements that run at once: enough that an insert does not wait for a long
 # query, and that the queries of one answer overlap on a small machine.
 DEFAULT_CONNECTIONS = 4
+INGEST_QUERY_ID_PREFIX = "deploylens-ingest-"
 
 
 def uvarint(n):
@@ -192,9 +197,11 @@ class Session:
 class Engine:
     def __init__(self, path, connections=1):
         self.sessions = queue.LifoQueue()
-        self.all_sessions = [Session(path) for _ in range(max(1, connections))]
-        for sess in self.all_sessions:
+        self.ingest_sessions = queue.LifoQueue()
+        self.all_sessions = [Session(path) for _ in range(max(1, connections) + 1)]
+        for sess in self.all_sessions[1:]:
             self.sessions.put(sess)
+        self.ingest_sessions.put(self.all_sessions[0])
         row = self.all_sessions[0].conn.query("SELECT displayName(), version(), timezone()", "TSV").bytes()
         name, version, tz = row.decode().rstrip("\n").split("\t")
         self.display_name = name
@@ -209,14 +216,16 @@ class Engine:
         self.schema_gen = 0
 
     @contextlib.contextmanager
-    def session(self):
-        """A connection of the pool for one statement: statements on
-        different connections run at once, in the engine's own threads."""
-        sess = self.sessions.get()
+    def session(self, ingest=False):
+        """A connection for one statement, from the ingest lane or the pool:
+        statements on different connections run at once, in the engine's own
+        threads."""
+        pool = self.ingest_sessions if ingest else self.sessions
+        sess = pool.get()
         try:
             yield sess
         finally:
-            self.sessions.put(sess)
+            pool.put(sess)
 
     def _schema_changed(self):
         with self.meta:
@@ -243,7 +252,7 @@ class Engine:
         kept = tuple(sorted((k, v) for k, v in settings.items() if k not in DESCRIBE_KEY_IGNORES))
         return (database or "default", sql.strip().rstrip(";").strip(), fmt, kept)
 
-    def run(self, sql, fmt, params, settings, database):
+    def run(self, sql, fmt, params, settings, database, query_id=""):
         key = self._describe_key(sql, fmt, params, settings, database)
         if key is not None:
             with self.meta:
@@ -251,7 +260,8 @@ class Engine:
             if hit is not None:
                 return hit
         schema_safe = SCHEMA_SAFE_RE.match(sql) is not None
-        with self.session() as sess:
+        ingest = key is not None or query_id.startswith(INGEST_QUERY_ID_PREFIX)
+        with self.session(ingest) as sess:
             if not schema_safe:
                 self._schema_changed()
             with self.meta:
@@ -292,7 +302,7 @@ class Engine:
                     break
         if len(buffered) > 1 and size < INSERT_BUFFER_BYTES:
             buffered = [b"".join(buffered)]
-        with self.session() as sess:
+        with self.session(ingest=True) as sess:
             inserter = None
             try:
                 sess.enter(settings, database)
@@ -319,7 +329,7 @@ class Engine:
 
     def close(self):
         # Wait for every connection to be back, then close them.
-        taken = [self.sessions.get() for _ in self.all_sessions]
+        taken = [self.ingest_sessions.get()] + [self.sessions.get() for _ in self.all_sessions[1:]]
         for sess in taken:
             sess.conn.close()
 
@@ -466,7 +476,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 rev = int(single.get("client_protocol_version", "0") or 0)
                 out = hello_block(rev, self.engine.display_name, self.engine.version, self.engine.timezone)
             else:
-                out = self.engine.run(sql, fmt, query_params, settings, database)
+                out = self.engine.run(sql, fmt, query_params, settings, database, single.get("query_id", ""))
             self._send(200, out, {"X-ClickHouse-Format": fmt, "X-ClickHouse-Timezone": self.engine.timezone})
         except EngineError as err:
             self._send_error(err)
@@ -500,7 +510,7 @@ def main():
         "--connections",
         type=int,
         default=DEFAULT_CONNECTIONS,
-        help="chDB connections, i.e. statements that run at once (default %d)" % DEFAULT_CONNECTIONS,
+        help="chDB connections for queries, i.e. statements that run at once besides ingest's own connection (default %d)" % DEFAULT_CONNECTIONS,
     )
     args = ap.parse_args()
 

@@ -64,6 +64,10 @@ func Python(tb testing.TB) string {
 	return py
 }
 
+// EngineConnections is how many statements the tests' engine runs at once
+// besides ingest's own connection.
+const EngineConnections = 4
+
 // EngineURL returns the URL of the engine shared by this test binary.
 func EngineURL(tb testing.TB) string {
 	tb.Helper()
@@ -74,7 +78,7 @@ func EngineURL(tb testing.TB) string {
 			return
 		}
 		shared, onceErr = embedded.Start(context.Background(), embedded.Options{
-			DataDir: dir, Python: Python(tb), FollowParent: true,
+			DataDir: dir, Python: Python(tb), FollowParent: true, Connections: EngineConnections,
 			Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		})
 		if onceErr == nil {
