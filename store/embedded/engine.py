@@ -96,9 +96,11 @@ MIN_REVISION_WITH_CUSTOM_SERIALIZATION = 54454
 MAX_QUERY_BYTES = 64 << 20
 INSERT_BUFFER_BYTES = 16 << 20
 DESCRIBE_CACHE_MAX = 4096
-# Statements that run at once: enough that an insert does not wait for a long
-# query, and that the queries of one answer overlap on a small machine.
+# Queries that run at once besides ingest's own connection: enough that the
+# queries of one answer, and a dashboard's panels, overlap on a small machine.
 DEFAULT_CONNECTIONS = 4
+# Statements whose query_id starts so run on ingest's connection (Go:
+# store.IngestQueryIDPrefix).
 INGEST_QUERY_ID_PREFIX = "deploylens-ingest-"
 
 
