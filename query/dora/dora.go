@@ -155,11 +155,13 @@ func (c *Calculator) buckets(ctx context.Context, scope delivery.Scope, step str
 		rows driver.Rows
 		err  error
 	}
+	leadCtx, cancelLead := context.WithCancel(ctx)
+	defer cancelLead()
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		lead.rows, lead.err = c.run().Query(ctx, queries["lead_time"], variant, params)
+		lead.rows, lead.err = c.run().Query(leadCtx, queries["lead_time"], variant, params)
 	}()
 	rows, err := c.run().Query(ctx, queries["deployments"], variant, params)
 	if err == nil {
@@ -167,13 +169,18 @@ func (c *Calculator) buckets(ctx context.Context, scope delivery.Scope, step str
 	} else {
 		err = fmt.Errorf("query deployments: %w", err)
 	}
-	wg.Wait()
-	if lead.err != nil {
-		return nil, errors.Join(err, fmt.Errorf("query lead time: %w", lead.err))
-	}
 	if err != nil {
-		lead.rows.Close()
+		cancelLead() // the answer failed: the other query is not needed
+	}
+	wg.Wait()
+	if err != nil {
+		if lead.rows != nil {
+			lead.rows.Close()
+		}
 		return nil, err
+	}
+	if lead.err != nil {
+		return nil, fmt.Errorf("query lead time: %w", lead.err)
 	}
 	if err := readLeadTimes(lead.rows, get); err != nil {
 		return nil, err
