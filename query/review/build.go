@@ -114,9 +114,9 @@ func Build(ctx context.Context, src Sources, team, environment string, week Week
 	return r, nil
 }
 
-// inParallel runs the fetches side by side (a ClickHouse server runs their
-// queries in parallel; the embedded engine takes them in turn) and returns
-// the first error, cancelling the others.
+// inParallel runs the fetches side by side (a ClickHouse server, and the
+// embedded engine on its pool of connections, run their queries at once)
+// and returns the first error, cancelling the others.
 func inParallel(ctx context.Context, fetches ...func(context.Context) error) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
