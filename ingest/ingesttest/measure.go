@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/deploylens/deploylens/store/storetest"
 )
 
 // CPUUsed is the CPU time (user + system) used so far by this process and
@@ -60,25 +62,8 @@ type TableSize struct {
 func StoredBytes(tb testing.TB, conn driver.Conn) map[string]TableSize {
 	tb.Helper()
 	ctx := context.Background()
-	rows, err := conn.Query(ctx, "SELECT name FROM system.tables WHERE database = currentDatabase() AND engine LIKE '%MergeTree'")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var tables []string
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			tb.Fatal(err)
-		}
-		tables = append(tables, name)
-	}
-	rows.Close()
-	for _, t := range tables {
-		if err := conn.Exec(ctx, "OPTIMIZE TABLE "+t+" FINAL"); err != nil {
-			tb.Fatalf("optimize %s: %v", t, err)
-		}
-	}
-	rows, err = conn.Query(ctx, `SELECT table, sum(rows), sum(bytes_on_disk), sum(data_uncompressed_bytes)
+	storetest.MergeAll(tb, conn)
+	rows, err := conn.Query(ctx, `SELECT table, sum(rows), sum(bytes_on_disk), sum(data_uncompressed_bytes)
 		FROM system.parts WHERE active AND database = currentDatabase() GROUP BY table`)
 	if err != nil {
 		tb.Fatal(err)

@@ -144,3 +144,32 @@ func openURL(tb testing.TB, u string) driver.Conn {
 	}
 	return conn
 }
+
+// MergeAll merges every MergeTree table of the connection's database into
+// final parts (OPTIMIZE … FINAL), as ClickHouse's background merges do over
+// time, and returns how many tables it merged. Measurements of a history
+// loaded seconds ago use it to look at the store a long-lived one converges
+// to, not at dozens of fresh parts.
+func MergeAll(tb testing.TB, conn driver.Conn) int {
+	tb.Helper()
+	ctx := context.Background()
+	rows, err := conn.Query(ctx, "SELECT name FROM system.tables WHERE database = currentDatabase() AND engine LIKE '%MergeTree'")
+	if err != nil {
+		tb.Fatalf("list tables to merge: %v", err)
+	}
+	var tables []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			tb.Fatal(err)
+		}
+		tables = append(tables, name)
+	}
+	rows.Close()
+	for _, t := range tables {
+		if err := conn.Exec(ctx, "OPTIMIZE TABLE "+t+" FINAL"); err != nil {
+			tb.Fatalf("merge %s: %v", t, err)
+		}
+	}
+	return len(tables)
+}

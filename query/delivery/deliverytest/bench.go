@@ -10,6 +10,8 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/deploylens/deploylens/store/storetest"
 )
 
 //go:embed testdata/bench_seed.sql
@@ -56,34 +58,16 @@ func SeedBench(tb testing.TB, conn driver.Conn, h BenchHistory) {
 	settle(tb, conn)
 }
 
-// settle merges what the seed wrote into the parts a long-lived store
-// converges to (OPTIMIZE … FINAL on each table with more than one part), then
-// waits until no merge runs: millions of rows inserted seconds ago are
-// otherwise merged in the background for minutes, and a query measured
-// meanwhile reads dozens of parts and shares the machine with that work,
-// which a history received over months does not.
+// settle merges what the seed wrote into the final parts a long-lived
+// store converges to, then waits until no merge runs: millions of rows
+// inserted seconds ago are otherwise merged in the background for minutes,
+// and a query measured meanwhile reads dozens of parts and shares the
+// machine with that work, which a history received over months does not.
 func settle(tb testing.TB, conn driver.Conn) {
 	tb.Helper()
 	ctx := context.Background()
 	start := time.Now()
-	rows, err := conn.Query(ctx, "SELECT table FROM system.parts WHERE database = currentDatabase() AND active GROUP BY table HAVING count() > 1")
-	if err != nil {
-		tb.Fatalf("seed: list parts: %v", err)
-	}
-	var tables []string
-	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
-			tb.Fatal(err)
-		}
-		tables = append(tables, t)
-	}
-	rows.Close()
-	for _, t := range tables {
-		if err := conn.Exec(ctx, "OPTIMIZE TABLE "+t+" FINAL"); err != nil {
-			tb.Fatalf("seed: merge %s: %v", t, err)
-		}
-	}
+	merged := storetest.MergeAll(tb, conn)
 	quiet := 0
 	for quiet < 3 && time.Since(start) < 10*time.Minute {
 		var merges uint64
@@ -97,5 +81,5 @@ func settle(tb testing.TB, conn driver.Conn) {
 		}
 		time.Sleep(time.Second)
 	}
-	tb.Logf("seed: %d tables merged, background merges settled, in %v", len(tables), time.Since(start).Round(time.Second))
+	tb.Logf("seed: %d tables merged, background merges settled, in %v", merged, time.Since(start).Round(time.Second))
 }
