@@ -11,6 +11,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -653,22 +654,10 @@ func TestHostileFilterValuesNeverReachSQL(t *testing.T) {
 	if tried < 100 {
 		t.Fatalf("only %d hostile requests were sent", tried)
 	}
-	if after := tableCounts(t, s); !mapsEqual(before, after) {
+	if after := tableCounts(t, s); !maps.Equal(before, after) {
 		t.Fatalf("the tables changed under hostile filters:\nbefore %v\nafter  %v", before, after)
 	}
 	t.Logf("%d hostile requests, tables intact: %v", tried, before)
-}
-
-func mapsEqual(a, b map[string]uint64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 func gzipOf(b []byte) string {

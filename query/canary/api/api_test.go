@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"maps"
 	"net/http"
 	"os"
 	"slices"
@@ -51,21 +52,9 @@ func TestJudgeAnswersWithVerdictAndExplanations(t *testing.T) {
 			}
 		}
 	}
-	if want := map[string]string{"latency_p99_ms": "pass", "cpu_utilization": "high", "http_5xx": "high"}; !mapsEqual(classes, want) {
+	if want := map[string]string{"latency_p99_ms": "pass", "cpu_utilization": "high", "http_5xx": "high"}; !maps.Equal(classes, want) {
 		t.Errorf("classifications %v, want %v", classes, want)
 	}
-}
-
-func mapsEqual(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 // A bad request is a 400 that names every offending field, before any work.
