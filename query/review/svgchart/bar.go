@@ -1,6 +1,9 @@
 package svgchart
 
-import "math"
+import (
+	"cmp"
+	"math"
+)
 
 // Segment is one part of a stacked bar.
 type Segment struct {
@@ -38,10 +41,7 @@ const (
 
 // SVG draws the chart.
 func (c StackedBar) SVG() string {
-	w := c.Width
-	if w == 0 {
-		w = 640
-	}
+	w := cmp.Or(c.Width, 640)
 	format := c.Format
 	if format == nil {
 		format = Plain

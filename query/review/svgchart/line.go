@@ -1,6 +1,9 @@
 package svgchart
 
-import "math"
+import (
+	"cmp"
+	"math"
+)
 
 // Point is one step of a line: its label and value, and the value's
 // confidence interval [Low, High]. A nil Value is a gap in the line; a nil
@@ -34,20 +37,10 @@ const (
 
 // SVG draws the chart.
 func (c LineChart) SVG() string {
-	w, h := c.Width, c.Height
-	if w == 0 {
-		w = 320
-	}
-	if h == 0 {
-		h = 170
-	}
+	w, h, colour := cmp.Or(c.Width, 320), cmp.Or(c.Height, 170), cmp.Or(c.Colour, Palette[0])
 	format := c.Format
 	if format == nil {
 		format = Plain
-	}
-	colour := c.Colour
-	if colour == "" {
-		colour = Palette[0]
 	}
 	s := newSVG(w, h, c.Title, "chart line-chart")
 	plotW, plotH := float64(w)-lineLeft-lineRight, float64(h)-lineTop-lineBottom

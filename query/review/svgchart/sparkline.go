@@ -1,5 +1,7 @@
 package svgchart
 
+import "cmp"
+
 // Sparkline is a small line without axes, for a table cell: the shape of a
 // series with its last value marked.
 type Sparkline struct {
@@ -12,17 +14,7 @@ type Sparkline struct {
 
 // SVG draws the sparkline.
 func (c Sparkline) SVG() string {
-	w, h := c.Width, c.Height
-	if w == 0 {
-		w = 96
-	}
-	if h == 0 {
-		h = 24
-	}
-	colour := c.Colour
-	if colour == "" {
-		colour = Palette[0]
-	}
+	w, h, colour := cmp.Or(c.Width, 96), cmp.Or(c.Height, 24), cmp.Or(c.Colour, Palette[0])
 	points := make([]Point, len(c.Values))
 	for i, v := range c.Values {
 		points[i].Value = v
