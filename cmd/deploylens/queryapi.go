@@ -8,8 +8,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
-
 	"github.com/deploylens/deploylens/query/api"
 	canaryapi "github.com/deploylens/deploylens/query/canary/api"
 	"github.com/deploylens/deploylens/query/dora"
@@ -50,14 +48,14 @@ func (f *queryFlags) registerQuery(ctx context.Context, srv *server.Server, st *
 	if err := f.validate(); err != nil {
 		return err
 	}
-	calc, err := f.doraCalculator(st.Conn)
+	calc, err := f.doraCalculator(st, log)
 	if err != nil {
 		return err
 	}
 	a := &api.API{
 		Conn:    st.Conn,
 		DORA:    calc,
-		Waits:   &waits.Calculator{Conn: st.Conn},
+		Waits:   &waits.Calculator{Conn: st.Conn, Cluster: st.Cluster, Log: log},
 		Timeout: f.queryTimeout,
 	}
 	a.Register(srv)
@@ -72,12 +70,13 @@ func (f *queryFlags) registerQuery(ctx context.Context, srv *server.Server, st *
 // doraCalculator is the DORA calculator these flags configure: the query
 // API's, and the review command's, so a review written offline has the
 // served numbers.
-func (f *queryFlags) doraCalculator(conn driver.Conn) (*dora.Calculator, error) {
+func (f *queryFlags) doraCalculator(st *store.Store, log *slog.Logger) (*dora.Calculator, error) {
 	benchmarks, err := dora.LoadBenchmarks()
 	if err != nil {
 		return nil, fmt.Errorf("DORA benchmark clusters: %w", err)
 	}
 	bootstrap := estimate.DefaultBootstrap
 	bootstrap.Seed = f.bootstrapSeed
-	return &dora.Calculator{Conn: conn, AttributionWindow: f.attributionWindow, Bootstrap: bootstrap, Benchmarks: benchmarks}, nil
+	return &dora.Calculator{Conn: st.Conn, AttributionWindow: f.attributionWindow, Bootstrap: bootstrap, Benchmarks: benchmarks,
+		Cluster: st.Cluster, Log: log}, nil
 }

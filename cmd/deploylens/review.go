@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
@@ -64,14 +65,14 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer st.Close()
-	calc, err := f.queryFlags.doraCalculator(st.Conn)
+	calc, err := f.queryFlags.doraCalculator(st, slog.New(slog.NewTextHandler(stderr, nil)))
 	if err != nil {
 		return err
 	}
 	timeout := f.queryTimeout * review.TimeoutFactor
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	r, err := review.Build(ctx, review.Sources{Conn: st.Conn, DORA: calc, Waits: &waits.Calculator{Conn: st.Conn}}, f.team, f.environment, week)
+	r, err := review.Build(ctx, review.Sources{Conn: st.Conn, DORA: calc, Waits: &waits.Calculator{Conn: st.Conn, Cluster: st.Cluster, Log: calc.Log}}, f.team, f.environment, week)
 	if errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("the review took longer than %v (%d × --query-timeout %v): raise --query-timeout", timeout, review.TimeoutFactor, f.queryTimeout)
 	}

@@ -728,3 +728,141 @@ ORDER BY name;
 
 CREATE TABLE IF NOT EXISTS canary_configs ON CLUSTER `deploylens` AS canary_configs_local ENGINE = Distributed('deploylens', currentDatabase(), canary_configs_local, cityHash64(name));
 
+-- 0007_fact_cells
+
+CREATE TABLE IF NOT EXISTS entity_touches_local ON CLUSTER `deploylens`
+(
+    at      DateTime64(3, 'UTC'),
+    kind    LowCardinality(String),
+    id      String,
+    branch  String
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/entity_touches_local', '{replica}')
+ORDER BY (at, kind, id);
+
+CREATE TABLE IF NOT EXISTS entity_touches ON CLUSTER `deploylens` AS entity_touches_local ENGINE = Distributed('deploylens', currentDatabase(), entity_touches_local, rand());
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS entity_touches_deployments_mv ON CLUSTER `deploylens` TO entity_touches_local AS
+SELECT DISTINCT now64(3) AS at, 'deployment' AS kind, deployment_id AS id, '' AS branch
+FROM deployments_local;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS entity_touches_incidents_mv ON CLUSTER `deploylens` TO entity_touches_local AS
+SELECT DISTINCT now64(3) AS at, 'incident' AS kind, incident_id AS id, '' AS branch
+FROM incidents_local;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS entity_touches_changes_mv ON CLUSTER `deploylens` TO entity_touches_local AS
+SELECT DISTINCT now64(3) AS at, 'change' AS kind, change_id AS id, '' AS branch
+FROM changes_local;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS entity_touches_pushes_mv ON CLUSTER `deploylens` TO entity_touches_local AS
+SELECT DISTINCT now64(3) AS at, 'push' AS kind, repo AS id, branch
+FROM pushes_local;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS entity_touches_stages_mv ON CLUSTER `deploylens` TO entity_touches_local AS
+SELECT DISTINCT now64(3) AS at, 'stage' AS kind, pipeline AS id, run_id AS branch
+FROM pipeline_stages_local;
+
+CREATE TABLE IF NOT EXISTS deployment_keys_local ON CLUSTER `deploylens`
+(
+    key            String,
+    deployment_id  String,
+    observed_at    DateTime64(9, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/deployment_keys_local', '{replica}', observed_at)
+
+PRIMARY KEY key
+ORDER BY (key, deployment_id)
+SETTINGS index_granularity = 128, min_compress_block_size = 4096, max_compress_block_size = 65536;
+
+CREATE TABLE IF NOT EXISTS deployment_keys ON CLUSTER `deploylens` AS deployment_keys_local ENGINE = Distributed('deploylens', currentDatabase(), deployment_keys_local, cityHash64(deployment_id));
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS deployment_keys_mv ON CLUSTER `deploylens` TO deployment_keys_local AS
+SELECT key, deployment_id, observed_at
+FROM deployments_local
+ARRAY JOIN arrayFilter(k -> k != '', arrayDistinct(arrayConcat(change_ids, commits, [commit]))) AS key;
+
+INSERT INTO deployment_keys (key, deployment_id, observed_at)
+SELECT key, deployment_id, observed_at
+FROM deployments
+ARRAY JOIN arrayFilter(k -> k != '', arrayDistinct(arrayConcat(change_ids, commits, [commit]))) AS key;
+
+CREATE TABLE IF NOT EXISTS fact_cells_local ON CLUSTER `deploylens`
+(
+    kind         LowCardinality(String),
+    variant      String,
+    service      String,
+    environment  String,
+    generation   UInt64,
+    computed_at  DateTime64(3, 'UTC')
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/fact_cells_local', '{replica}')
+ORDER BY (kind, variant, service, environment, computed_at);
+
+CREATE TABLE IF NOT EXISTS fact_cells ON CLUSTER `deploylens` AS fact_cells_local ENGINE = Distributed('deploylens', currentDatabase(), fact_cells_local, rand());
+
+CREATE TABLE IF NOT EXISTS dora_facts_local ON CLUSTER `deploylens`
+(
+    generation               UInt64,
+    service                  String,
+    team                     String,
+    id                       String,
+    is_deployment            Bool,
+    at                       DateTime64(9, 'UTC'),
+    started_at               DateTime64(9, 'UTC'),
+    status                   LowCardinality(String),
+    unplanned                Bool,
+    unlinked                 Bool,
+    skewed_incidents         Array(String),
+    rollback_of              String,
+    is_rollback              Bool,
+    failed                   Bool,
+    detected_at              DateTime64(9, 'UTC'),
+    next_id                  String,
+    next_at                  DateTime64(9, 'UTC'),
+    recovered_by_deployment  Bool,
+    recovered_at             DateTime64(9, 'UTC')
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/dora_facts_local', '{replica}')
+
+PARTITION BY generation
+ORDER BY (generation, at, id);
+
+CREATE TABLE IF NOT EXISTS dora_facts ON CLUSTER `deploylens` AS dora_facts_local ENGINE = Distributed('deploylens', currentDatabase(), dora_facts_local, generation);
+
+CREATE TABLE IF NOT EXISTS dora_leads_local ON CLUSTER `deploylens`
+(
+    generation     UInt64,
+    service        String,
+    team           String,
+    change_id      String,
+    deployed_at    DateTime64(9, 'UTC'),
+    deployment_id  String,
+    started_from   LowCardinality(String),
+    started_at     DateTime64(9, 'UTC')
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/dora_leads_local', '{replica}')
+
+PARTITION BY generation
+ORDER BY (generation, change_id, team);
+
+CREATE TABLE IF NOT EXISTS dora_leads ON CLUSTER `deploylens` AS dora_leads_local ENGINE = Distributed('deploylens', currentDatabase(), dora_leads_local, generation);
+
+CREATE TABLE IF NOT EXISTS wait_waterfalls_local ON CLUSTER `deploylens`
+(
+    generation     UInt64,
+    service        String,
+    team           String,
+    change_id      String,
+    deployment_id  String,
+    deployed_at    DateTime64(9, 'UTC'),
+    s_ns           Int64,
+    e_ns           Int64,
+    segments       Array(Tuple(String, String, String, String, Int64, Int64))
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/wait_waterfalls_local', '{replica}')
+
+PARTITION BY generation
+ORDER BY (generation, change_id, team);
+
+CREATE TABLE IF NOT EXISTS wait_waterfalls ON CLUSTER `deploylens` AS wait_waterfalls_local ENGINE = Distributed('deploylens', currentDatabase(), wait_waterfalls_local, generation);
+

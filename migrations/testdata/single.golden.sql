@@ -670,3 +670,127 @@ ENGINE = ReplacingMergeTree(updated_at)
 
 ORDER BY name;
 
+CREATE TABLE IF NOT EXISTS entity_touches 
+(
+    at      DateTime64(3, 'UTC'),
+    kind    LowCardinality(String),
+    id      String,
+    branch  String
+)
+ENGINE = MergeTree()
+ORDER BY (at, kind, id);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS entity_touches_deployments_mv  TO entity_touches AS
+SELECT DISTINCT now64(3) AS at, 'deployment' AS kind, deployment_id AS id, '' AS branch
+FROM deployments;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS entity_touches_incidents_mv  TO entity_touches AS
+SELECT DISTINCT now64(3) AS at, 'incident' AS kind, incident_id AS id, '' AS branch
+FROM incidents;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS entity_touches_changes_mv  TO entity_touches AS
+SELECT DISTINCT now64(3) AS at, 'change' AS kind, change_id AS id, '' AS branch
+FROM changes;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS entity_touches_pushes_mv  TO entity_touches AS
+SELECT DISTINCT now64(3) AS at, 'push' AS kind, repo AS id, branch
+FROM pushes;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS entity_touches_stages_mv  TO entity_touches AS
+SELECT DISTINCT now64(3) AS at, 'stage' AS kind, pipeline AS id, run_id AS branch
+FROM pipeline_stages;
+
+CREATE TABLE IF NOT EXISTS deployment_keys 
+(
+    key            String,
+    deployment_id  String,
+    observed_at    DateTime64(9, 'UTC')
+)
+ENGINE = ReplacingMergeTree(observed_at)
+
+PRIMARY KEY key
+ORDER BY (key, deployment_id)
+SETTINGS index_granularity = 128, min_compress_block_size = 4096, max_compress_block_size = 65536;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS deployment_keys_mv  TO deployment_keys AS
+SELECT key, deployment_id, observed_at
+FROM deployments
+ARRAY JOIN arrayFilter(k -> k != '', arrayDistinct(arrayConcat(change_ids, commits, [commit]))) AS key;
+
+INSERT INTO deployment_keys (key, deployment_id, observed_at)
+SELECT key, deployment_id, observed_at
+FROM deployments
+ARRAY JOIN arrayFilter(k -> k != '', arrayDistinct(arrayConcat(change_ids, commits, [commit]))) AS key;
+
+CREATE TABLE IF NOT EXISTS fact_cells 
+(
+    kind         LowCardinality(String),
+    variant      String,
+    service      String,
+    environment  String,
+    generation   UInt64,
+    computed_at  DateTime64(3, 'UTC')
+)
+ENGINE = MergeTree()
+ORDER BY (kind, variant, service, environment, computed_at);
+
+CREATE TABLE IF NOT EXISTS dora_facts 
+(
+    generation               UInt64,
+    service                  String,
+    team                     String,
+    id                       String,
+    is_deployment            Bool,
+    at                       DateTime64(9, 'UTC'),
+    started_at               DateTime64(9, 'UTC'),
+    status                   LowCardinality(String),
+    unplanned                Bool,
+    unlinked                 Bool,
+    skewed_incidents         Array(String),
+    rollback_of              String,
+    is_rollback              Bool,
+    failed                   Bool,
+    detected_at              DateTime64(9, 'UTC'),
+    next_id                  String,
+    next_at                  DateTime64(9, 'UTC'),
+    recovered_by_deployment  Bool,
+    recovered_at             DateTime64(9, 'UTC')
+)
+ENGINE = MergeTree()
+
+PARTITION BY generation
+ORDER BY (generation, at, id);
+
+CREATE TABLE IF NOT EXISTS dora_leads 
+(
+    generation     UInt64,
+    service        String,
+    team           String,
+    change_id      String,
+    deployed_at    DateTime64(9, 'UTC'),
+    deployment_id  String,
+    started_from   LowCardinality(String),
+    started_at     DateTime64(9, 'UTC')
+)
+ENGINE = MergeTree()
+
+PARTITION BY generation
+ORDER BY (generation, change_id, team);
+
+CREATE TABLE IF NOT EXISTS wait_waterfalls 
+(
+    generation     UInt64,
+    service        String,
+    team           String,
+    change_id      String,
+    deployment_id  String,
+    deployed_at    DateTime64(9, 'UTC'),
+    s_ns           Int64,
+    e_ns           Int64,
+    segments       Array(Tuple(String, String, String, String, Int64, Int64))
+)
+ENGINE = MergeTree()
+
+PARTITION BY generation
+ORDER BY (generation, change_id, team);
+

@@ -91,7 +91,7 @@ LIMIT 1`
 
 // serverSettings asks which of the settings the queries like to set the
 // server knows (older servers reject unknown settings).
-const serverSettings = `SELECT name FROM system.settings WHERE name IN ('enable_materialized_cte', 'optimize_and_compare_chain')`
+const serverSettings = `SELECT name FROM system.settings WHERE name IN ('enable_materialized_cte', 'optimize_and_compare_chain', 'insert_distributed_sync')`
 
 // Runner runs delivery queries on one ClickHouse, choosing each run's
 // variant.
@@ -142,12 +142,35 @@ func (r *Runner) probe() {
 			r.materialized = !r.PlainCTE
 		case "optimize_and_compare_chain":
 			r.settings["optimize_and_compare_chain"] = 0
+		case "insert_distributed_sync":
+			// In cluster mode an INSERT … SELECT (Exec) is stored on its
+			// shards before it returns, so rows inserted after it are
+			// never visible before it.
+			r.settings["insert_distributed_sync"] = 1
 		}
 	}
 }
 
 // Query runs one variant of q with params bound.
 func (r *Runner) Query(ctx context.Context, q Query, v Variant, params clickhouse.Parameters) (driver.Rows, error) {
+	var rows driver.Rows
+	err := r.run(ctx, v, params, func(ctx context.Context, v Variant) (err error) {
+		rows, err = r.Conn.Query(ctx, q[v])
+		return err
+	})
+	return rows, err
+}
+
+// Exec runs one variant of the statement q (an INSERT … SELECT) with params
+// bound.
+func (r *Runner) Exec(ctx context.Context, q Query, v Variant, params clickhouse.Parameters) error {
+	return r.run(ctx, v, params, func(ctx context.Context, v Variant) error {
+		return r.Conn.Exec(ctx, q[v])
+	})
+}
+
+// run calls do with the context and settings variant v runs with.
+func (r *Runner) run(ctx context.Context, v Variant, params clickhouse.Parameters, do func(context.Context, Variant) error) error {
 	r.once.Do(r.probe)
 	settings := clickhouse.Settings{}
 	for k, val := range r.settings {
@@ -156,16 +179,16 @@ func (r *Runner) Query(ctx context.Context, q Query, v Variant, params clickhous
 	if v.Materialized {
 		settings["enable_materialized_cte"] = 1
 	}
-	rows, err := r.Conn.Query(clickhouse.Context(ctx, clickhouse.WithParameters(params), clickhouse.WithSettings(settings)), q[v])
+	err := do(clickhouse.Context(ctx, clickhouse.WithParameters(params), clickhouse.WithSettings(settings)), v)
 	if err != nil && v.Materialized && materializationRace(err) {
 		// Materialized CTEs are experimental in ClickHouse 26.x; on a race
 		// in their scheduling the same query without them gives the same
 		// answer, only slower.
 		v.Materialized = false
 		delete(settings, "enable_materialized_cte")
-		return r.Conn.Query(clickhouse.Context(ctx, clickhouse.WithParameters(params), clickhouse.WithSettings(settings)), q[v])
+		return do(clickhouse.Context(ctx, clickhouse.WithParameters(params), clickhouse.WithSettings(settings)), v)
 	}
-	return rows, err
+	return err
 }
 
 // materializationRace recognises ClickHouse's LOGICAL_ERROR "Reading from

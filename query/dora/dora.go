@@ -11,12 +11,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
+	"strconv"
 	"sync"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
+	"github.com/deploylens/deploylens/query/cells"
 	"github.com/deploylens/deploylens/query/delivery"
 	"github.com/deploylens/deploylens/query/estimate"
 )
@@ -33,14 +37,53 @@ type Calculator struct {
 	// Bootstrap draws the intervals (estimate.DefaultBootstrap if zero).
 	Bootstrap  estimate.Bootstrap
 	Benchmarks Benchmarks
+	// FreshnessMargin: a cell's stored facts are computed again on every
+	// answer until this long after the last write that reaches them
+	// (cells.DefaultMargin if zero).
+	FreshnessMargin time.Duration
+	// Cluster names the ClickHouse cluster in cluster mode, where superseded
+	// facts are dropped from every node's local tables.
+	Cluster string
+	// Log receives what the calculator cannot report in an answer.
+	Log *slog.Logger
 
 	runnerOnce sync.Once
 	runner     *delivery.Runner
+	keeperOnce sync.Once
+	keeper     *cells.Keeper
 }
 
 func (c *Calculator) run() *delivery.Runner {
 	c.runnerOnce.Do(func() { c.runner = &delivery.Runner{Conn: c.Conn} })
 	return c.runner
+}
+
+// cells keeps the facts of the calculator's cells, rendered as its runner
+// renders queries.
+func (c *Calculator) cells() *cells.Keeper {
+	c.keeperOnce.Do(func() {
+		c.keeper = &cells.Keeper{Conn: c.Conn, Margin: c.FreshnessMargin, Cluster: c.Cluster, Log: c.Log, PlainCTE: c.run().PlainCTE}
+	})
+	return c.keeper
+}
+
+// facts is the kind of facts the metrics read: per cell, the failure facts
+// of its deployments (refresh_facts.sql) and each change's first
+// deployment (refresh_leads.sql), under the calculator's attribution window.
+func (c *Calculator) facts() cells.Kind {
+	window := strconv.FormatInt(int64(c.window().Seconds()), 10)
+	return cells.Kind{
+		Name:       "dora",
+		Variant:    "attribution_window_seconds=" + window,
+		Statements: []delivery.Query{queries["refresh_facts"], queries["refresh_leads"]},
+		Params:     clickhouse.Parameters{"attribution_window_seconds": window},
+		Tables:     []string{"dora_facts", "dora_leads"},
+	}
+}
+
+// generations returns the current generations of the facts of scope's cells.
+func (c *Calculator) generations(ctx context.Context, scope delivery.Scope) ([]uint64, error) {
+	return c.cells().Generations(ctx, scope, c.facts())
 }
 
 // ErrUnknownYear is returned for a benchmark year with no clusters.
@@ -133,13 +176,14 @@ type bucket struct {
 // buckets runs both queries for scope, bucketed by step ("" for one bucket
 // starting at scope.From), and joins their rows by bucket start.
 func (c *Calculator) buckets(ctx context.Context, scope delivery.Scope, step string) (map[int64]*bucket, error) {
-	params := delivery.With(scope.Parameters(),
-		"step", step,
-		"attribution_window_seconds", fmt.Sprint(int64(c.window().Seconds())))
-	variant, err := c.run().Variant(ctx, params)
+	gens, err := c.generations(ctx, scope)
 	if err != nil {
 		return nil, err
 	}
+	params := delivery.With(scope.Parameters(),
+		"step", step,
+		"generations", cells.UintArray(gens))
+	variant := delivery.Variant{}
 	// Buckets by the Unix nanosecond of their start.
 	out := map[int64]*bucket{}
 	get := func(t time.Time) *bucket {

@@ -3,6 +3,7 @@ package dora
 import (
 	"context"
 	"flag"
+	"fmt"
 	"testing"
 	"time"
 
@@ -66,4 +67,31 @@ func BenchmarkDORA(b *testing.B) {
 			b.ReportMetric(float64(r.LeadTime.Changes), "changes")
 		})
 	}
+	// Under ingest: before each answer a deployment of one of the team's
+	// services is written, so that service's facts (one cell of five) are
+	// computed again for the answer; the write itself is not timed.
+	b.Run("one_team_after_a_write", func(b *testing.B) {
+		scope := window
+		scope.Team = "team-07"
+		ctx := context.Background()
+		var r Report
+		i := 0
+		for b.Loop() {
+			b.StopTimer()
+			i++
+			fin := benchEnd.Add(-time.Duration(i) * time.Minute)
+			if err := conn.Exec(ctx, `INSERT INTO deployments (deployment_id, event_id, observed_at, ingested_at, source, team, service,
+				environment, started_at, finished_at, status, change_ids)
+				VALUES (?, ?, ?, now64(3), 'bench', 'team-07', 'svc-035', 'production', ?, ?, 'success', ['org/svc-035#175'])`,
+				fmt.Sprintf("svc-035/write-%d", i), fmt.Sprintf("write-%d", i), fin, fin.Add(-time.Minute), fin); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+			var err error
+			if r, err = calc.Report(ctx, scope, 0); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(r.DeploymentFrequency.Deployments), "deployments")
+	})
 }

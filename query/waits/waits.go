@@ -10,6 +10,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"sort"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
+	"github.com/deploylens/deploylens/query/cells"
 	"github.com/deploylens/deploylens/query/delivery"
 	"github.com/deploylens/deploylens/store"
 )
@@ -65,9 +67,36 @@ const TopStages = 10
 // Calculator computes waterfalls in ClickHouse.
 type Calculator struct {
 	Conn driver.Conn
+	// FreshnessMargin: a cell's stored waterfalls are computed again on
+	// every answer until this long after the last write that reaches them
+	// (cells.DefaultMargin if zero).
+	FreshnessMargin time.Duration
+	// Cluster names the ClickHouse cluster in cluster mode.
+	Cluster string
+	// Log receives what the calculator cannot report in an answer.
+	Log *slog.Logger
 
 	runnerOnce sync.Once
 	runner     *delivery.Runner
+	keeperOnce sync.Once
+	keeper     *cells.Keeper
+}
+
+// waterfalls is the kind of facts reports read: per cell, each change's
+// waterfall from its first deployment there (refresh_waterfalls.sql).
+var waterfalls = cells.Kind{
+	Name:       "waits",
+	Statements: []delivery.Query{queries["refresh_waterfalls"]},
+	Tables:     []string{"wait_waterfalls"},
+	Stages:     true,
+}
+
+// cells keeps the stored waterfalls of the calculator's cells.
+func (c *Calculator) cells() *cells.Keeper {
+	c.keeperOnce.Do(func() {
+		c.keeper = &cells.Keeper{Conn: c.Conn, Margin: c.FreshnessMargin, Cluster: c.Cluster, Log: c.Log, PlainCTE: c.run().PlainCTE}
+	})
+	return c.keeper
 }
 
 func (c *Calculator) run() *delivery.Runner {
@@ -261,10 +290,15 @@ type Report struct {
 
 // Report computes where scope's changes waited.
 func (c *Calculator) Report(ctx context.Context, scope delivery.Scope) (Report, error) {
-	params := delivery.With(scope.Parameters(), "step", "week", "segments", delivery.StringArray(segmentNames()))
-	rows, err := c.query(ctx, "team_waits", params)
+	gens, err := c.cells().Generations(ctx, scope, waterfalls)
 	if err != nil {
 		return Report{}, err
+	}
+	params := delivery.With(scope.Parameters(), "step", "week", "segments", delivery.StringArray(segmentNames()),
+		"generations", cells.UintArray(gens))
+	rows, err := c.run().Query(ctx, queries["team_waits"], delivery.Variant{}, params)
+	if err != nil {
+		return Report{}, fmt.Errorf("query team_waits: %w", err)
 	}
 	defer rows.Close()
 	r := Report{

@@ -232,6 +232,42 @@ keeps one row with change_id ''. */}}
     )
 {{end}}
 
+{{/* Everything lead times and waterfalls start from: the scope, its
+window's deployments, their links and each change's first successful
+deployment (firsts). */}}
+{{define "window_links"}}
+{{template "scope" .}},
+{{template "window_deployments" .}},
+{{template "commit_lookups" .}},
+{{template "push_links" .}},
+{{template "lead_links" .}}
+{{end}}
+
+{{/* Each change's first successful deployment among those linked, per
+team of the deploying deployment (own_team, the team its events name): a
+team's scope takes the earliest of its own. Needs "lead_links". */}}
+{{define "team_firsts"}}
+    team_firsts AS (
+        SELECT
+            l.change_id                                 AS change_id,
+            t.own_team                                  AS team,
+            min(l.finished_at)                          AS deployed_at,
+            argMin(l.deployment_id, l.finished_at)      AS deployment_id,
+            argMin(l.deploy_started_at, l.finished_at)  AS deploy_started_at,
+            argMin(l.deploy_commit, l.finished_at)      AS deploy_commit
+        FROM (
+            SELECT deployment_id, deploy_started_at, finished_at, deploy_commit, change_id
+            FROM listed_links
+            WHERE status = 'success' AND change_id != ''
+            UNION ALL
+            SELECT deployment_id, deploy_started_at, finished_at, deploy_commit, change_id
+            FROM pushed_links
+        ) AS l
+        INNER JOIN (SELECT deployment_id, own_team FROM lead_deps) AS t ON t.deployment_id = l.deployment_id
+        GROUP BY change_id, team
+    )
+{{end}}
+
 {{/* The merged state of the changes whose ids the named CTE or subquery
 lists. */}}
 {{define "change_state"}}

@@ -43,6 +43,7 @@ kept when they are in scope. */}}
         SELECT
             d.deployment_id                   AS deployment_id,
             if(d.team != '', d.team, o.team)  AS owner,
+            d.team                            AS own_team,
             d.service                         AS service,
             d.repo                            AS repo,
             d.branch                          AS branch,
@@ -100,6 +101,7 @@ own (in_scope) and any that name one of its deployments as the cause. */}}
     incs AS (
         SELECT
             i.incident_id           AS incident_id,
+            i.team                  AS own_team,
             i.service               AS service,
             i.opened_at             AS opened_at,
             i.resolved_at           AS resolved_at,
@@ -141,3 +143,19 @@ reference. */}}
 {{/* Seconds from one DateTime64(9) column to another, to the nanosecond;
 called with (args "earlier" "later"). */}}
 {{define "seconds"}}((toUnixTimestamp64Nano({{index . 1}}) - toUnixTimestamp64Nano({{index . 0}})) / 1e9){{end}}
+
+{{/* The rows of the named stored-facts table (dora_facts, dora_leads, wait_waterfalls: migration 0007)
+of generations {generations:Array(UInt64)} that belong to the scope's
+teams: a row's own team, else the catalog's owner of its service now. */}}
+{{define "stored_facts"}}
+    if({team:String} != '', [{team:String}], {teams:Array(String)}) AS scope_teams,
+    facts AS (
+        SELECT *
+        FROM {{.}}
+        WHERE generation IN {generations:Array(UInt64)}
+          AND (empty(scope_teams) OR has(scope_teams, team)
+               OR (team = '' AND service GLOBAL IN (
+                   SELECT service FROM service_catalog GROUP BY service
+                   HAVING has(scope_teams, argMax(team, updated_at)) AND argMax(deleted, updated_at) = false)))
+    )
+{{end}}

@@ -3,19 +3,25 @@ Deployment frequency, change failure rate, failed deployment recovery time
 and rework rate of one scope, one row per time bucket (DESIGN.md §6).
 
 D, the deployments of a bucket, are the scope's deployments that finished in
-it, either status; which of them failed and when they recovered is
-"deployment_facts" (facts.sql). Unplanned deployments: unplanned, a
-rollback, or the deployment that recovered a failed one. Data quality comes
-along: successful deployments no change links to, unattributed incidents and
-times out of order.
+it, either status; which of them failed and when they recovered are the
+stored facts (refresh_facts.sql) of the current generations of the scope's
+cells, {generations:Array(UInt64)}, kept for the scope's teams. Unplanned
+deployments: unplanned, a rollback, or the deployment that recovered a
+failed one. Data quality comes along: successful deployments no change
+links to, unattributed incidents and times out of order.
 */}}
 WITH
-{{template "facts" .}},
+{{template "stored_facts" "dora_facts"}},
     -- Each deployment counts in the bucket of its finish; a deployment that
     -- recovered another also counts as unplanned where it finished.
     counted AS (
         SELECT *, item.1 AS item_id, item.2 AS role, item.3 AS item_at
-        FROM facts
+        FROM (
+            SELECT *
+            FROM facts
+            WHERE (at >= {from:DateTime64(9, 'UTC')} AND at < {to:DateTime64(9, 'UTC')})
+               OR (recovered_by_deployment AND next_at >= {from:DateTime64(9, 'UTC')} AND next_at < {to:DateTime64(9, 'UTC')})
+        )
         ARRAY JOIN arrayFilter(r -> r.1 != '', [
             (id, if(is_deployment, 'deployment', 'unattributed'), at),
             (if(recovered_by_deployment, next_id, ''), 'recovery', next_at)

@@ -1,7 +1,8 @@
 {{/*
 The failure facts of every deployment of a scope (DESIGN.md §6), as WITH
 items ("facts" renders them with the items they stand on): facts has one row per deployment (is_deployment) and per
-unattributed incident of the scope, attributed one row per timeline entry
+unattributed incident of the scope, with the team its own events name (team;
+'' leaves it to the catalog), attributed one row per timeline entry
 (kind 1: incidents, with their cause).
 
 A deployment failed when its status is failure, when a later deployment
@@ -22,12 +23,12 @@ Extra parameter: {attribution_window_seconds:UInt32}.
                status = 'success' AND NOT lists_changes
                    AND deployment_id GLOBAL NOT IN commit_linked
                    AND deployment_id GLOBAL NOT IN (SELECT deployment_id FROM pushed_links) AS unlinked,
-               '' AS caused_by, toDateTime64(0, 9, 'UTC') AS resolved_at, toUInt8(1) AS in_scope
+               '' AS caused_by, toDateTime64(0, 9, 'UTC') AS resolved_at, toUInt8(1) AS in_scope, own_team
         FROM deps
         UNION ALL
         SELECT 1 AS kind, incident_id AS id, service, opened_at AS at, toDateTime64(0, 9, 'UTC') AS started_at,
                '' AS status, '' AS rollback_of, false AS unplanned, false AS unlinked,
-               caused_by_deployment AS caused_by, resolved_at, toUInt8(in_scope) AS in_scope
+               caused_by_deployment AS caused_by, resolved_at, toUInt8(in_scope) AS in_scope, own_team
         FROM incs
     ),
     -- For every row, the service's successful deployment at or just before
@@ -64,6 +65,7 @@ Extra parameter: {attribution_window_seconds:UInt32}.
             countIf(marker.2 = 'unattributed') > 0                          AS is_unattributed,
             anyIf(id, marker.2 IN ('self', 'unattributed'))                 AS key_id,
             anyIf(at, marker.2 IN ('self', 'unattributed'))                 AS key_at,
+            anyIf(own_team, marker.2 IN ('self', 'unattributed'))           AS key_team,
             anyIf(started_at, marker.2 = 'self')                            AS key_started_at,
             anyIf(status, marker.2 = 'self')                                AS key_status,
             anyIf(rollback_of, marker.2 = 'self')                           AS key_rollback_of,
@@ -90,6 +92,7 @@ Extra parameter: {attribution_window_seconds:UInt32}.
     facts AS (
         SELECT
             key_id                                                          AS id,
+            key_team                                                        AS team,
             is_deployment,
             key_at                                                          AS at,
             key_started_at                                                  AS started_at,
@@ -130,3 +133,4 @@ Extra parameter: {attribution_window_seconds:UInt32}.
 {{template "push_links" .}},
 {{template "deployment_facts" .}}
 {{end}}
+

@@ -2,31 +2,31 @@
 Lead time for changes of one scope, one row per time bucket (DESIGN.md §6):
 for each change whose first successful deployment in scope finished in the
 window, that finish minus first_commit_at (else opened_at, else merged_at),
-in the bucket of the finish. Changes with no start time, and lead times
-below zero (clock skew), are left out of the figure and listed.
+in the bucket of the finish. Each change's first deployment per cell and
+team is stored (refresh_leads.sql) under the current generations of the
+scope's cells, {generations:Array(UInt64)}; the scope's is the earliest of
+its teams'. Changes with no start time, and lead times below zero (clock
+skew), are left out of the figure and listed.
 */}}
 WITH
-{{template "scope" .}},
-{{template "window_deployments" .}},
-{{template "commit_lookups" .}},
-{{template "push_links" .}},
-{{template "lead_links" .}},
-    counted AS (
-        SELECT change_id, deployed_at, deployment_id, linked_by
-        FROM firsts
-        WHERE deployed_at >= {from:DateTime64(9, 'UTC')} AND deployed_at < {to:DateTime64(9, 'UTC')}
-    ),
+{{template "stored_facts" "dora_leads"}},
     lead AS (
         SELECT
-            f.change_id                                           AS change_id,
-            f.deployed_at                                         AS deployed_at,
-            f.deployment_id                                       AS deployment_id,
-            {{template "lead_start_field" "c"}}                   AS started_from,
-            {{template "lead_start" "c"}}                         AS started_at,
-            {{template "seconds" (args "started_at" "deployed_at")}} AS seconds,
-            started_from != '' AND seconds >= 0                   AS measured
-        FROM counted AS f
-        LEFT JOIN ({{template "change_state" "window_changes"}}) AS c ON c.change_id = f.change_id
+            change_id,
+            min(f.deployed_at)                                           AS deployed_at,
+            argMin(f.deployment_id, f.deployed_at)                       AS deployment_id,
+            any(f.started_from)                                          AS started_from,
+            any(f.started_at)                                            AS started_at,
+            {{template "seconds" (args "started_at" "deployed_at")}}     AS seconds,
+            started_from != '' AND seconds >= 0                          AS measured
+        FROM facts AS f
+        -- Only changes with a first deployment in the window can count.
+        WHERE f.deployed_at < {to:DateTime64(9, 'UTC')}
+          AND f.change_id GLOBAL IN (
+              SELECT change_id FROM facts
+              WHERE deployed_at >= {from:DateTime64(9, 'UTC')} AND deployed_at < {to:DateTime64(9, 'UTC')})
+        GROUP BY change_id
+        HAVING deployed_at >= {from:DateTime64(9, 'UTC')} AND deployed_at < {to:DateTime64(9, 'UTC')}
     )
 SELECT
     {{template "bucket" "deployed_at"}}                                           AS bucket,

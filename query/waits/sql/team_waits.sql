@@ -2,7 +2,10 @@
 Where the scope's changes waited: the waterfalls of the changes whose first
 successful deployment in scope finished in [from, to), summed per segment
 and per pipeline stage, for every week (by deployment finish, ISO weeks) and
-for the whole window (period 'all').
+for the whole window (period 'all'). The waterfalls are stored per cell and
+team (refresh_waterfalls.sql) under the current generations of the scope's
+cells, {generations:Array(UInt64)}; a change's is the one from the earliest
+of its first deployments by the scope's teams.
 
 Per period: changes, their total lead time and waiting time; per segment (in
 the order of {segments:Array(String)}) the total seconds, how many changes
@@ -10,7 +13,20 @@ had it and the median seconds among those; per (pipeline, stage) the waiting
 and the active seconds.
 */}}
 WITH
-{{template "window_waterfalls" .}},
+{{template "stored_facts" "wait_waterfalls"}},
+    -- A change's waterfall from its earliest first deployment in scope.
+    -- (Its row is found by key: aggregating the segment arrays themselves
+    -- costs ClickHouse far more.)
+    waterfalls AS (
+        SELECT change_id, {{template "bucket" "deployed_at"}} AS bucket, s_ns, e_ns, segments
+        FROM facts
+        WHERE (change_id, deployed_at) GLOBAL IN (
+            SELECT change_id, min(deployed_at) AS first_deployed_at
+            FROM facts
+            GROUP BY change_id
+            HAVING first_deployed_at >= {from:DateTime64(9, 'UTC')} AND first_deployed_at < {to:DateTime64(9, 'UTC')})
+        LIMIT 1 BY change_id
+    ),
     -- One row per change. A change's seconds in each segment are summed
     -- within its own arrays; no lambda here reads another column, since
     -- ClickHouse copies a captured array for every element it maps.

@@ -36,7 +36,7 @@ WITH
 {{template "listed_links" (args "deps" "candidate_deployments")}},
 {{template "firsts"}},
     subjects AS (
-        SELECT change_id, deployment_id, deployed_at, deploy_started_at, deploy_commit,
+        SELECT change_id, '' AS team, deployment_id, deployed_at, deploy_started_at, deploy_commit,
                toDateTime64(0, 9, 'UTC') AS bucket
         FROM firsts
         WHERE change_id = {change_id:String}

@@ -35,11 +35,22 @@ ci queue wait):
 
 A gap is charged to the stage (or the deployment) that ends it.
 
-Expects WITH items `subjects` (change_id, deployment_id, deployed_at,
-deploy_started_at, deploy_commit, bucket), `subject_change_ids` (a superset
+Expects WITH items `subjects` (change_id, team, deployment_id, deployed_at,
+deploy_started_at, deploy_commit, bucket; team is carried along), `subject_change_ids` (a superset
 of their change ids) and `stage_lookup_keys` (a superset of their change ids
 and deployed commits). Times are handled as Int64 nanoseconds.
 */}}
+
+{{/* subject_change_ids and stage_lookup_keys for subjects drawn from
+"window_links". */}}
+{{define "window_stage_lookups"}}
+    subject_change_ids AS (SELECT change_id FROM window_changes),
+    stage_lookup_keys AS (
+        SELECT change_id AS key FROM window_changes
+        UNION ALL
+        SELECT commit AS key FROM deployments WHERE deployment_id GLOBAL IN window_deployments AND commit != ''
+    )
+{{end}}
 
 {{define "waterfall"}}
     subject_stage_keys AS {{template "materialized" .}}(
@@ -72,6 +83,7 @@ and deployed commits). Times are handled as Int64 nanoseconds.
     subject_rows AS (
         SELECT
             s.change_id                                               AS change_id,
+            s.team                                                    AS team,
             s.deployment_id                                           AS deployment_id,
             s.bucket                                                  AS bucket,
             s.deployed_at                                             AS deployed_at,
@@ -170,7 +182,7 @@ and deployed commits). Times are handled as Int64 nanoseconds.
     -- Adjacent pieces with the same name and stage make one segment.
     waterfalls AS (
         SELECT
-            change_id, deployment_id, bucket, started_at, started_from, deployed_at, s_ns, e_ns,
+            change_id, team, deployment_id, bucket, started_at, started_from, deployed_at, s_ns, e_ns,
             arrayFilter(x -> x.6 > x.5, arrayConcat(pr_segments,
                 if(empty(pieces), [],
                    arrayMap(r -> (r[1].1, r[1].2, r[1].3, r[1].4, r[1].5, r[-1].6),

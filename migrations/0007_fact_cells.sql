@@ -1,0 +1,155 @@
+-- deploylens schema 7: facts kept per (service, environment) cell.
+--
+-- DESIGN.md §6 defines failure, attribution, recovery and the first
+-- deployment of a change per service and environment. Computing those facts,
+-- and each change's waterfall, live for every answer costs ClickHouse's
+-- analyser alone 0.3 s or more per answer, whatever the data, and reads a
+-- scope's whole history. So the facts of a cell are computed by the same SQL
+-- (query/dora/sql/refresh_*.sql, query/waits/sql/refresh_*.sql), stored under
+-- a fresh generation number, and an answer aggregates the stored rows of the
+-- current generation of each cell in scope (query/cells).
+--
+-- A cell is stale when an entity its facts rest on was written after they
+-- were computed. entity_touches records, by materialized views on every
+-- insert, when each deployment, incident, change, push and pipeline run was
+-- last written (ClickHouse's clock at insert); deployment_keys finds the
+-- deployments that list a change id or a commit, or deployed a commit, so a
+-- change or a stage written later reaches the cells whose links or
+-- waterfalls it can alter.
+
+CREATE TABLE IF NOT EXISTS entity_touches {{onCluster}}
+(
+    at      DateTime64(3, 'UTC'),
+    kind    LowCardinality(String),
+    id      String,
+    branch  String
+)
+ENGINE = {{engine "MergeTree()"}}
+ORDER BY (at, kind, id);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS entity_touches_deployments_mv {{onCluster}} TO {{table "entity_touches"}} AS
+SELECT DISTINCT now64(3) AS at, 'deployment' AS kind, deployment_id AS id, '' AS branch
+FROM {{table "deployments"}};
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS entity_touches_incidents_mv {{onCluster}} TO {{table "entity_touches"}} AS
+SELECT DISTINCT now64(3) AS at, 'incident' AS kind, incident_id AS id, '' AS branch
+FROM {{table "incidents"}};
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS entity_touches_changes_mv {{onCluster}} TO {{table "entity_touches"}} AS
+SELECT DISTINCT now64(3) AS at, 'change' AS kind, change_id AS id, '' AS branch
+FROM {{table "changes"}};
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS entity_touches_pushes_mv {{onCluster}} TO {{table "entity_touches"}} AS
+SELECT DISTINCT now64(3) AS at, 'push' AS kind, repo AS id, branch
+FROM {{table "pushes"}};
+
+-- A pipeline run: id is the pipeline, branch the run.
+CREATE MATERIALIZED VIEW IF NOT EXISTS entity_touches_stages_mv {{onCluster}} TO {{table "entity_touches"}} AS
+SELECT DISTINCT now64(3) AS at, 'stage' AS kind, pipeline AS id, run_id AS branch
+FROM {{table "pipeline_stages"}};
+
+CREATE TABLE IF NOT EXISTS deployment_keys {{onCluster}}
+(
+    key            String,
+    deployment_id  String,
+    observed_at    DateTime64(9, 'UTC')
+)
+ENGINE = {{engine "ReplacingMergeTree(observed_at)"}}
+{{shardKey "cityHash64(deployment_id)"}}
+PRIMARY KEY key
+ORDER BY (key, deployment_id)
+SETTINGS index_granularity = 128, min_compress_block_size = 4096, max_compress_block_size = 65536;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS deployment_keys_mv {{onCluster}} TO {{table "deployment_keys"}} AS
+SELECT key, deployment_id, observed_at
+FROM {{table "deployments"}}
+ARRAY JOIN arrayFilter(k -> k != '', arrayDistinct(arrayConcat(change_ids, commits, [commit]))) AS key;
+
+INSERT INTO deployment_keys (key, deployment_id, observed_at)
+SELECT key, deployment_id, observed_at
+FROM deployments
+ARRAY JOIN arrayFilter(k -> k != '', arrayDistinct(arrayConcat(change_ids, commits, [commit]))) AS key;
+
+-- One row per computation of a cell's facts of one kind (dora, waits) and
+-- variant (the settings they depend on, e.g. the attribution window); the
+-- latest by computed_at is current. computed_at is ClickHouse's clock when
+-- the computation was decided, before it read any data.
+CREATE TABLE IF NOT EXISTS fact_cells {{onCluster}}
+(
+    kind         LowCardinality(String),
+    variant      String,
+    service      String,
+    environment  String,
+    generation   UInt64,
+    computed_at  DateTime64(3, 'UTC')
+)
+ENGINE = {{engine "MergeTree()"}}
+ORDER BY (kind, variant, service, environment, computed_at);
+
+-- The failure facts of one cell's deployments and unattributed incidents
+-- (query/dora/sql/facts.sql), one partition per generation.
+CREATE TABLE IF NOT EXISTS dora_facts {{onCluster}}
+(
+    generation               UInt64,
+    service                  String,
+    team                     String,
+    id                       String,
+    is_deployment            Bool,
+    at                       DateTime64(9, 'UTC'),
+    started_at               DateTime64(9, 'UTC'),
+    status                   LowCardinality(String),
+    unplanned                Bool,
+    unlinked                 Bool,
+    skewed_incidents         Array(String),
+    rollback_of              String,
+    is_rollback              Bool,
+    failed                   Bool,
+    detected_at              DateTime64(9, 'UTC'),
+    next_id                  String,
+    next_at                  DateTime64(9, 'UTC'),
+    recovered_by_deployment  Bool,
+    recovered_at             DateTime64(9, 'UTC')
+)
+ENGINE = {{engine "MergeTree()"}}
+{{shardKey "generation"}}
+PARTITION BY generation
+ORDER BY (generation, at, id);
+
+-- Each change's first successful deployment in one cell, per team of the
+-- deploying deployment, with where its lead time starts.
+CREATE TABLE IF NOT EXISTS dora_leads {{onCluster}}
+(
+    generation     UInt64,
+    service        String,
+    team           String,
+    change_id      String,
+    deployed_at    DateTime64(9, 'UTC'),
+    deployment_id  String,
+    started_from   LowCardinality(String),
+    started_at     DateTime64(9, 'UTC')
+)
+ENGINE = {{engine "MergeTree()"}}
+{{shardKey "generation"}}
+PARTITION BY generation
+ORDER BY (generation, change_id, team);
+
+-- Each change's waterfall (query/waits/sql/waterfall.sql) in one cell, from
+-- its first successful deployment there per team of the deploying
+-- deployment. segments: (name, state, pipeline, stage, start, end), times
+-- in Unix nanoseconds.
+CREATE TABLE IF NOT EXISTS wait_waterfalls {{onCluster}}
+(
+    generation     UInt64,
+    service        String,
+    team           String,
+    change_id      String,
+    deployment_id  String,
+    deployed_at    DateTime64(9, 'UTC'),
+    s_ns           Int64,
+    e_ns           Int64,
+    segments       Array(Tuple(String, String, String, String, Int64, Int64))
+)
+ENGINE = {{engine "MergeTree()"}}
+{{shardKey "generation"}}
+PARTITION BY generation
+ORDER BY (generation, change_id, team);
