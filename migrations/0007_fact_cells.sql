@@ -25,7 +25,10 @@ CREATE TABLE IF NOT EXISTS entity_touches {{onCluster}}
     branch  String
 )
 ENGINE = {{engine "MergeTree()"}}
-ORDER BY (at, kind, id);
+ORDER BY (at, kind, id)
+-- Kept a week: a cell computed longer ago than that is computed again
+-- whatever the touches say (query/cells.TouchRetention).
+TTL toDateTime(at) + toIntervalDay(7);
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS entity_touches_deployments_mv {{onCluster}} TO {{table "entity_touches"}} AS
 SELECT DISTINCT now64(3) AS at, 'deployment' AS kind, deployment_id AS id, '' AS branch

@@ -719,7 +719,8 @@ CREATE TABLE IF NOT EXISTS entity_touches_local ON CLUSTER `deploylens`
     branch  String
 )
 ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/entity_touches_local', '{replica}')
-ORDER BY (at, kind, id);
+ORDER BY (at, kind, id)
+TTL toDateTime(at) + toIntervalDay(7);
 
 CREATE TABLE IF NOT EXISTS entity_touches ON CLUSTER `deploylens` AS entity_touches_local ENGINE = Distributed('deploylens', currentDatabase(), entity_touches_local, rand());
 

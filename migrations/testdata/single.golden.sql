@@ -678,7 +678,8 @@ CREATE TABLE IF NOT EXISTS entity_touches
     branch  String
 )
 ENGINE = MergeTree()
-ORDER BY (at, kind, id);
+ORDER BY (at, kind, id)
+TTL toDateTime(at) + toIntervalDay(7);
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS entity_touches_deployments_mv  TO entity_touches AS
 SELECT DISTINCT now64(3) AS at, 'deployment' AS kind, deployment_id AS id, '' AS branch

@@ -47,6 +47,12 @@ const DefaultMargin = time.Minute
 // superseded still reads them.
 const SupersededGrace = 5 * time.Minute
 
+// TouchRetention is how long entity_touches keeps a write's touch
+// (migration 0007's TTL). A cell computed longer ago than that, less an
+// hour for the TTL's lag and the margin, is computed again whatever the
+// touches say, since a write that made it stale may be gone from them.
+const TouchRetention = 7 * 24 * time.Hour
+
 // refreshTimeout bounds one cell's computation. It runs detached from the
 // request that asked for it, so an answer that gives up does not waste the
 // work: the next one finds the cell computed.
@@ -166,7 +172,8 @@ func (k *Keeper) Generations(ctx context.Context, scope delivery.Scope, kind Kin
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(refreshConcurrency)
 	for i, s := range cells {
-		if s.generation != 0 && !s.touchedAt.After(s.computedAt.Add(-k.margin())) {
+		expired := now.Sub(s.computedAt) > TouchRetention-time.Hour
+		if s.generation != 0 && !expired && !s.touchedAt.After(s.computedAt.Add(-k.margin())) {
 			gens[i] = s.generation
 			continue
 		}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deploylens/deploylens/query/delivery"
 	"github.com/deploylens/deploylens/query/delivery/deliverytest"
 )
 
@@ -53,5 +54,47 @@ func TestSupersededFactsAreDropped(t *testing.T) {
 		if want := []uint64{12, 13, 14}; !slices.Equal(kept, want) {
 			t.Errorf("%s keeps generations %v, want %v", table, kept, want)
 		}
+	}
+}
+
+// TestOldCellsAreComputedAgain: entity_touches keeps a week of writes, so a
+// cell computed longer ago is computed again even with no touch in sight;
+// a younger one with no write since is reused.
+func TestOldCellsAreComputedAgain(t *testing.T) {
+	conn := deliverytest.Open(t)
+	ctx := context.Background()
+	deliverytest.Seed(t, conn, deliverytest.History{Deployments: []deliverytest.Deployment{{
+		Event: deliverytest.Event{Team: "payments", Service: "api"}, DeploymentID: "d1", Status: "success",
+		FinishedAt: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}}})
+	// The seed's own touches would make any cell stale; this test is about
+	// cells whose writes are older than the touches kept.
+	if err := conn.Exec(ctx, "TRUNCATE TABLE entity_touches"); err != nil {
+		t.Fatal(err)
+	}
+	stmt := "INSERT INTO dora_leads (generation, service) SELECT {generation:UInt64}, {service:String}"
+	kind := Kind{Name: "test", Tables: []string{"dora_leads"}, Statements: []delivery.Query{{
+		{}: stmt, {Materialized: true}: stmt, {Pushes: true}: stmt, {Pushes: true, Materialized: true}: stmt}}}
+	k := &Keeper{Conn: conn}
+	scope := delivery.Scope{Team: "payments"}
+	for _, tc := range []struct {
+		name     string
+		computed time.Duration // ago
+		reused   bool
+	}{{"a day old", 24 * time.Hour, true}, {"eight days old", 8 * 24 * time.Hour, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := conn.Exec(ctx, "TRUNCATE TABLE fact_cells"); err != nil {
+				t.Fatal(err)
+			}
+			if err := k.Record(ctx, kind, "api", "production", 7, time.Now().Add(-tc.computed)); err != nil {
+				t.Fatal(err)
+			}
+			gens, err := k.Generations(ctx, scope, kind)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(gens) != 1 || (gens[0] == 7) != tc.reused {
+				t.Errorf("generations %v; want generation 7 reused: %v", gens, tc.reused)
+			}
+		})
 	}
 }
