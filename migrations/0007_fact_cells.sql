@@ -15,7 +15,8 @@
 -- last written (ClickHouse's clock at insert); deployment_keys finds the
 -- deployments that list a change id or a commit, or deployed a commit, so a
 -- change or a stage written later reaches the cells whose links or
--- waterfalls it can alter.
+-- waterfalls it can alter. Answers map new touches to services once, into
+-- cell_marks.
 
 CREATE TABLE IF NOT EXISTS entity_touches {{onCluster}}
 (
@@ -50,6 +51,26 @@ FROM {{table "pushes"}};
 CREATE MATERIALIZED VIEW IF NOT EXISTS entity_touches_stages_mv {{onCluster}} TO {{table "entity_touches"}} AS
 SELECT DISTINCT now64(3) AS at, 'stage' AS kind, pipeline AS id, run_id AS branch
 FROM {{table "pipeline_stages"}};
+
+-- The services the touches reach, as answers map them (query/cells/sql/
+-- touched.sql), and up to when touches have been mapped.
+CREATE TABLE IF NOT EXISTS cell_marks {{onCluster}}
+(
+    service   String,
+    by_stage  Bool,
+    at        DateTime64(3, 'UTC')
+)
+ENGINE = {{engine "MergeTree()"}}
+ORDER BY (service, at)
+TTL toDateTime(at) + toIntervalDay(7);
+
+CREATE TABLE IF NOT EXISTS touches_mapped {{onCluster}}
+(
+    upto  DateTime64(3, 'UTC')
+)
+ENGINE = {{engine "MergeTree()"}}
+ORDER BY upto
+TTL toDateTime(upto) + toIntervalDay(7);
 
 CREATE TABLE IF NOT EXISTS deployment_keys {{onCluster}}
 (
@@ -148,6 +169,7 @@ CREATE TABLE IF NOT EXISTS wait_waterfalls {{onCluster}}
     change_id      String,
     deployment_id  String,
     deployed_at    DateTime64(9, 'UTC'),
+    started_from   LowCardinality(String),
     s_ns           Int64,
     e_ns           Int64,
     segments       Array(Tuple(String, String, String, String, Int64, Int64))

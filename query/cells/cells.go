@@ -35,22 +35,15 @@ var sqlFiles embed.FS
 
 var queries = delivery.Queries(sqlFiles, "sql/*.sql")
 
-// DefaultMargin is how long after a write its cell is computed again on
-// every answer: a write's touch is stamped when ClickHouse receives its
-// insert, and its rows become visible when the insert completes, so a
-// computation that started in between may have missed them. Inserts finish
-// well within a minute.
-const DefaultMargin = time.Minute
-
 // SupersededGrace is how long the facts of a superseded generation stay
 // readable: an answer that learnt the generation just before it was
 // superseded still reads them.
 const SupersededGrace = 5 * time.Minute
 
-// TouchRetention is how long entity_touches keeps a write's touch
-// (migration 0007's TTL). A cell computed longer ago than that, less an
-// hour for the TTL's lag and the margin, is computed again whatever the
-// touches say, since a write that made it stale may be gone from them.
+// TouchRetention is how long entity_touches and cell_marks keep a write
+// (migration 0007's TTLs). A cell computed longer ago than that, less an
+// hour for the TTL's lag, is computed again whatever the marks say, since a
+// write that made it stale may be gone from them.
 const TouchRetention = 7 * 24 * time.Hour
 
 // refreshTimeout bounds one cell's computation. It runs detached from the
@@ -60,6 +53,11 @@ const refreshTimeout = 10 * time.Minute
 
 // refreshConcurrency is how many cells are computed at once.
 const refreshConcurrency = 2
+
+// MaxMappedTouches bounds the touches one answer maps to services; past
+// it (a bulk load) every service is marked as written instead, and each
+// cell is computed again when next asked for.
+const MaxMappedTouches = 200_000
 
 // AllTime spans every event, for the computations that take a window.
 var (
@@ -89,9 +87,6 @@ type Kind struct {
 // Keeper computes and finds the cells of one ClickHouse.
 type Keeper struct {
 	Conn driver.Conn
-	// Margin is how long after a write its cells are computed again on every
-	// answer (DefaultMargin if zero).
-	Margin time.Duration
 	// Cluster names the ClickHouse cluster in cluster mode, where superseded
 	// facts are dropped from every node's local tables.
 	Cluster string
@@ -111,37 +106,45 @@ func (k *Keeper) run() *delivery.Runner {
 	return k.runner
 }
 
-func (k *Keeper) margin() time.Duration {
-	if k.Margin > 0 {
-		return k.Margin
-	}
-	return DefaultMargin
-}
-
 // cellState is one cell of a scope as cells.sql reports it.
 type cellState struct {
-	service    string
-	generation uint64
-	computedAt time.Time
-	touchedAt  time.Time
+	service         string
+	generation      uint64
+	computedAt      time.Time
+	entityAt, anyAt time.Time // latest writes mapped to the service
+}
+
+// written is when the cell was last written, for facts of kind.
+func (s cellState) written(kind Kind) time.Time {
+	if kind.Stages {
+		return s.anyAt
+	}
+	return s.entityAt
+}
+
+// clock is what cells.sql reports besides the cells.
+type clock struct {
+	mappedUpto, oldest, lastTouch, horizon time.Time
 }
 
 // Generations returns the current generation of kind's facts in every
 // cell of scope (its services in its environment), computing first the
-// cells that have none or are stale.
+// cells that have none or are stale: written at or after their
+// computation, or computed longer ago than TouchRetention.
 func (k *Keeper) Generations(ctx context.Context, scope delivery.Scope, kind Kind) ([]uint64, error) {
 	params := delivery.With(scope.Parameters(), "kind", kind.Name, "variant", kind.Variant)
-	rows, err := k.run().Query(ctx, queries["cells"], delivery.Variant{}, params)
+	rows, err := k.run().Query(ctx, k.cellsQuery(), delivery.Variant{}, params)
 	if err != nil {
 		return nil, fmt.Errorf("query the scope's cells: %w", err)
 	}
 	var (
-		cells          []cellState
-		lastWrite, now time.Time
+		cells []cellState
+		c     clock
 	)
 	for rows.Next() {
 		var s cellState
-		if err := rows.Scan(&s.service, &s.generation, &s.computedAt, &lastWrite, &now); err != nil {
+		if err := rows.Scan(&s.service, &s.generation, &s.computedAt, &s.entityAt, &s.anyAt,
+			&c.mappedUpto, &c.oldest, &c.lastTouch, &c.horizon); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("read the scope's cells: %w", err)
 		}
@@ -151,34 +154,28 @@ func (k *Keeper) Generations(ctx context.Context, scope delivery.Scope, kind Kin
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read the scope's cells: %w", err)
 	}
-	// Writes since the oldest computation less the margin can make cells
-	// stale; only then is it worth finding which.
-	var oldest time.Time
-	for _, s := range cells {
-		if s.generation != 0 && (oldest.IsZero() || s.computedAt.Before(oldest)) {
-			oldest = s.computedAt
-		}
-	}
-	if since := oldest.Add(-k.margin()); !oldest.IsZero() && lastWrite.After(since) {
-		touched, err := k.touched(ctx, since, kind.Stages)
+	if len(cells) > 0 && !c.lastTouch.Before(c.mappedUpto) {
+		marks, err := k.mapTouches(ctx, c)
 		if err != nil {
 			return nil, err
 		}
 		for i := range cells {
-			cells[i].touchedAt = touched[cells[i].service]
+			m := marks.of(cells[i].service)
+			cells[i].entityAt = later(cells[i].entityAt, m.entityAt)
+			cells[i].anyAt = later(cells[i].anyAt, m.anyAt)
 		}
 	}
 	gens := make([]uint64, len(cells))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(refreshConcurrency)
 	for i, s := range cells {
-		expired := now.Sub(s.computedAt) > TouchRetention-time.Hour
-		if s.generation != 0 && !expired && !s.touchedAt.After(s.computedAt.Add(-k.margin())) {
+		expired := c.horizon.Sub(s.computedAt) > TouchRetention-time.Hour
+		if s.generation != 0 && !expired && s.written(kind).Before(s.computedAt) {
 			gens[i] = s.generation
 			continue
 		}
 		g.Go(func() error {
-			gen, err := k.refresh(gctx, kind, s.service, scope.Env(), now)
+			gen, err := k.refresh(gctx, kind, s.service, scope.Env(), c.horizon)
 			gens[i] = gen
 			return err
 		})
@@ -189,30 +186,121 @@ func (k *Keeper) Generations(ctx context.Context, scope delivery.Scope, kind Kin
 	return gens, nil
 }
 
-// touched returns the latest write after since that reaches each service
-// (pipeline stages included when stages).
-func (k *Keeper) touched(ctx context.Context, since time.Time, stages bool) (map[string]time.Time, error) {
-	params := clickhouse.Parameters{"since": since.UTC().Format("2006-01-02 15:04:05.000")}
-	rows, err := k.run().Query(ctx, queries["touched"], delivery.Variant{}, params)
-	if err != nil {
-		return nil, fmt.Errorf("query the writes since %v: %w", since, err)
+// cellsQuery is cells.sql, reading every node's running inserts in cluster
+// mode.
+func (k *Keeper) cellsQuery() delivery.Query {
+	q := queries["cells"]
+	if k.Cluster == "" {
+		return q
 	}
-	defer rows.Close()
-	out := map[string]time.Time{}
-	for rows.Next() {
-		var (
-			service           string
-			entityAt, stageAt time.Time
-		)
-		if err := rows.Scan(&service, &entityAt, &stageAt); err != nil {
-			return nil, fmt.Errorf("read the writes since %v: %w", since, err)
-		}
-		if stages {
-			entityAt = stageAt
-		}
-		out[service] = entityAt
+	out := delivery.Query{}
+	for v, sql := range q {
+		out[v] = strings.ReplaceAll(sql, "FROM system.processes",
+			"FROM clusterAllReplicas('"+strings.ReplaceAll(k.Cluster, "'", "\\'")+"', system.processes)")
 	}
-	return out, rows.Err()
+	return out
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// serviceMarks are the latest writes mapped to each service; all, when
+// set, stands for every service.
+type serviceMarks struct {
+	by  map[string]cellState
+	all time.Time
+}
+
+func (m serviceMarks) of(service string) cellState {
+	s := m.by[service]
+	s.entityAt, s.anyAt = later(s.entityAt, m.all), later(s.anyAt, m.all)
+	return s
+}
+
+// mapTouches maps the touches not mapped yet to the services they reach,
+// stores the marks and how far touches are mapped, and returns the marks.
+// Touches stamped before every computation of a cell — the oldest current
+// one, or one still running (at most refreshTimeout old) — cannot make one
+// stale and are skipped.
+func (k *Keeper) mapTouches(ctx context.Context, c clock) (serviceMarks, error) {
+	from := c.horizon.Add(-refreshTimeout - time.Minute)
+	if !c.oldest.IsZero() && c.oldest.Before(from) {
+		from = c.oldest
+	}
+	// Not shared with a mapping already running: it may have read the
+	// touches before a write this answer must count.
+	return k.mapSince(ctx, later(from, c.mappedUpto), c)
+}
+
+func (k *Keeper) mapSince(ctx context.Context, from time.Time, c clock) (serviceMarks, error) {
+	fromParam := clickhouse.Parameters{"since": from.UTC().Format("2006-01-02 15:04:05.000")}
+	var n uint64
+	if err := k.Conn.QueryRow(clickhouse.Context(ctx, clickhouse.WithParameters(fromParam)),
+		"SELECT count() FROM entity_touches WHERE at >= {since:DateTime64(3, 'UTC')}").Scan(&n); err != nil {
+		return serviceMarks{}, fmt.Errorf("count the writes since %v: %w", from, err)
+	}
+	marks := serviceMarks{by: map[string]cellState{}}
+	if n > MaxMappedTouches {
+		// A bulk load: every service is marked written at the last touch.
+		if err := k.Conn.Exec(clickhouse.Context(ctx, clickhouse.WithParameters(clickhouse.Parameters{
+			"at": c.lastTouch.UTC().Format("2006-01-02 15:04:05.000")})),
+			`INSERT INTO cell_marks (service, by_stage, at)
+			 SELECT DISTINCT service, false, {at:DateTime64(3, 'UTC')}
+			 FROM (SELECT service FROM deployments UNION ALL SELECT service FROM incidents)`); err != nil {
+			return serviceMarks{}, fmt.Errorf("mark every service written: %w", err)
+		}
+		marks.all = c.lastTouch
+	} else if n > 0 {
+		rows, err := k.run().Query(ctx, queries["touched"], delivery.Variant{}, fromParam)
+		if err != nil {
+			return serviceMarks{}, fmt.Errorf("map the writes since %v: %w", from, err)
+		}
+		batch, err := k.Conn.PrepareBatch(ctx, "INSERT INTO cell_marks (service, by_stage, at)")
+		if err != nil {
+			rows.Close()
+			return serviceMarks{}, err
+		}
+		for rows.Next() {
+			var (
+				service string
+				byStage bool
+				at      time.Time
+			)
+			if err := rows.Scan(&service, &byStage, &at); err != nil {
+				rows.Close()
+				return serviceMarks{}, fmt.Errorf("read the writes since %v: %w", from, err)
+			}
+			m := marks.by[service]
+			if !byStage {
+				m.entityAt = later(m.entityAt, at)
+			}
+			m.anyAt = later(m.anyAt, at)
+			marks.by[service] = m
+			if err := batch.Append(service, byStage, at); err != nil {
+				rows.Close()
+				return serviceMarks{}, err
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return serviceMarks{}, fmt.Errorf("read the writes since %v: %w", from, err)
+		}
+		if err := batch.Send(); err != nil {
+			return serviceMarks{}, fmt.Errorf("store the marks: %w", err)
+		}
+	}
+	// Touches from the horizon on may belong to inserts still running; they
+	// are mapped again next time.
+	if err := k.Conn.Exec(clickhouse.Context(ctx, clickhouse.WithParameters(clickhouse.Parameters{
+		"upto": c.horizon.UTC().Format("2006-01-02 15:04:05.000")})),
+		"INSERT INTO touches_mapped (upto) SELECT {upto:DateTime64(3, 'UTC')}"); err != nil {
+		return serviceMarks{}, fmt.Errorf("record the mapped writes: %w", err)
+	}
+	return marks, nil
 }
 
 // refresh computes one cell's facts under a new generation, computed as of

@@ -71,9 +71,7 @@ func TestOldCellsAreComputedAgain(t *testing.T) {
 	if err := conn.Exec(ctx, "TRUNCATE TABLE entity_touches"); err != nil {
 		t.Fatal(err)
 	}
-	stmt := "INSERT INTO dora_leads (generation, service) SELECT {generation:UInt64}, {service:String}"
-	kind := Kind{Name: "test", Tables: []string{"dora_leads"}, Statements: []delivery.Query{{
-		{}: stmt, {Materialized: true}: stmt, {Pushes: true}: stmt, {Pushes: true, Materialized: true}: stmt}}}
+	kind := testKind()
 	k := &Keeper{Conn: conn}
 	scope := delivery.Scope{Team: "payments"}
 	for _, tc := range []struct {
@@ -96,5 +94,74 @@ func TestOldCellsAreComputedAgain(t *testing.T) {
 				t.Errorf("generations %v; want generation 7 reused: %v", gens, tc.reused)
 			}
 		})
+	}
+}
+
+// testKind stores one row per computation.
+func testKind() Kind {
+	stmt := "INSERT INTO dora_leads (generation, service) SELECT {generation:UInt64}, {service:String}"
+	return Kind{Name: "test", Tables: []string{"dora_leads"}, Statements: []delivery.Query{{
+		{}: stmt, {Materialized: true}: stmt, {Pushes: true}: stmt, {Pushes: true, Materialized: true}: stmt}}}
+}
+
+// TestRunningInsertsHoldTheHorizon: while an insert runs, its writes may be
+// invisible though already stamped, so a computation then counts as made
+// at the insert's start, and the cell is computed again once the insert's
+// writes are mapped.
+func TestRunningInsertsHoldTheHorizon(t *testing.T) {
+	conn := deliverytest.Open(t)
+	ctx := context.Background()
+	api := deliverytest.Event{Team: "payments", Service: "api"}
+	deliverytest.Seed(t, conn, deliverytest.History{Deployments: []deliverytest.Deployment{{
+		Event: api, DeploymentID: "d1", Status: "success", FinishedAt: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}}})
+	time.Sleep(5 * time.Millisecond)
+	k := &Keeper{Conn: conn}
+	kind := testKind()
+	scope := delivery.Scope{Team: "payments"}
+	first, err := k.Generations(ctx, scope, kind)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An insert of ten deployments that takes a second.
+	start := time.Now()
+	done := make(chan error, 1)
+	go func() {
+		done <- conn.Exec(ctx, `INSERT INTO deployments (deployment_id, event_id, observed_at, ingested_at, source, team, service, status, finished_at)
+			SELECT concat('slow', toString(number)), 'e', now64(9), now64(3), 'test', 'payments', 'api', 'success', now64(9)
+			FROM numbers(10) WHERE sleepEachRow(0.1) = 0 SETTINGS max_block_size = 1`)
+	}()
+	time.Sleep(500 * time.Millisecond)
+	rows, err := k.run().Query(ctx, k.cellsQuery(), delivery.Variant{}, delivery.With(scope.Parameters(), "kind", kind.Name, "variant", kind.Variant))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s cellState
+	var c clock
+	for rows.Next() {
+		if err := rows.Scan(&s.service, &s.generation, &s.computedAt, &s.entityAt, &s.anyAt,
+			&c.mappedUpto, &c.oldest, &c.lastTouch, &c.horizon); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows.Close()
+	if c.horizon.After(start.Add(200 * time.Millisecond)) {
+		t.Errorf("horizon %v while an insert started at %v still runs", c.horizon, start)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	after, err := k.Generations(ctx, scope, kind)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Equal(after, first) {
+		t.Errorf("the insert's writes did not make the cell stale: generation %v kept", after)
+	}
+	again, err := k.Generations(ctx, scope, kind)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(again, after) {
+		t.Errorf("nothing was written since, yet the cell was computed again: %v then %v", after, again)
 	}
 }

@@ -37,10 +37,6 @@ type Calculator struct {
 	// Bootstrap draws the intervals (estimate.DefaultBootstrap if zero).
 	Bootstrap  estimate.Bootstrap
 	Benchmarks Benchmarks
-	// FreshnessMargin: a cell's stored facts are computed again on every
-	// answer until this long after the last write that reaches them
-	// (cells.DefaultMargin if zero).
-	FreshnessMargin time.Duration
 	// Cluster names the ClickHouse cluster in cluster mode, where superseded
 	// facts are dropped from every node's local tables.
 	Cluster string
@@ -62,7 +58,7 @@ func (c *Calculator) run() *delivery.Runner {
 // renders queries.
 func (c *Calculator) cells() *cells.Keeper {
 	c.keeperOnce.Do(func() {
-		c.keeper = &cells.Keeper{Conn: c.Conn, Margin: c.FreshnessMargin, Cluster: c.Cluster, Log: c.Log, PlainCTE: c.run().PlainCTE}
+		c.keeper = &cells.Keeper{Conn: c.Conn, Cluster: c.Cluster, Log: c.Log, PlainCTE: c.run().PlainCTE}
 	})
 	return c.keeper
 }

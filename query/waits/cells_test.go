@@ -38,7 +38,7 @@ func TestStoredWaterfallsFollowStageWrites(t *testing.T) {
 	}{{"a stage naming the change", byChange}, {"a stage naming the deployed commit", byCommit}} {
 		t.Run(tc.name, func(t *testing.T) {
 			conn := deliverytest.Open(t)
-			calc := &Calculator{Conn: conn, FreshnessMargin: time.Nanosecond}
+			calc := &Calculator{Conn: conn}
 			deliverytest.Seed(t, conn, history)
 			time.Sleep(5 * time.Millisecond)
 			queueWait := func() float64 {

@@ -67,10 +67,6 @@ const TopStages = 10
 // Calculator computes waterfalls in ClickHouse.
 type Calculator struct {
 	Conn driver.Conn
-	// FreshnessMargin: a cell's stored waterfalls are computed again on
-	// every answer until this long after the last write that reaches them
-	// (cells.DefaultMargin if zero).
-	FreshnessMargin time.Duration
 	// Cluster names the ClickHouse cluster in cluster mode.
 	Cluster string
 	// Log receives what the calculator cannot report in an answer.
@@ -94,7 +90,7 @@ var waterfalls = cells.Kind{
 // cells keeps the stored waterfalls of the calculator's cells.
 func (c *Calculator) cells() *cells.Keeper {
 	c.keeperOnce.Do(func() {
-		c.keeper = &cells.Keeper{Conn: c.Conn, Margin: c.FreshnessMargin, Cluster: c.Cluster, Log: c.Log, PlainCTE: c.run().PlainCTE}
+		c.keeper = &cells.Keeper{Conn: c.Conn, Cluster: c.Cluster, Log: c.Log, PlainCTE: c.run().PlainCTE}
 	})
 	return c.keeper
 }
@@ -197,7 +193,12 @@ func (c *Calculator) timeline(ctx context.Context, scope delivery.Scope, changeI
 // deployment in scope finished in the window (without team and service,
 // which Timeline gives).
 func (c *Calculator) Waterfalls(ctx context.Context, scope delivery.Scope) ([]Timeline, error) {
-	return c.read(ctx, delivery.With(scope.Parameters(), "step", ""), "waterfalls", scope.Env())
+	gens, err := c.cells().Generations(ctx, scope, waterfalls)
+	if err != nil {
+		return nil, err
+	}
+	params := delivery.With(scope.Parameters(), "step", "", "generations", cells.UintArray(gens))
+	return c.read(ctx, params, "waterfalls", scope.Env())
 }
 
 // read runs a query whose rows are waterfalls.

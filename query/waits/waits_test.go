@@ -168,6 +168,19 @@ func TestWaterfallTilesLeadTime(t *testing.T) {
 			t.Errorf("%s: active %v + waiting %v != lead %v", tl.ChangeID, tl.ActiveSeconds, tl.WaitingSeconds, tl.LeadSeconds)
 		}
 	}
+	// The stored waterfalls are the live ones: a sample of changes, each
+	// asked for alone (timeline.sql computes it from the history then).
+	for i := 0; i < len(tls); i += len(tls) / 8 {
+		want := tls[i]
+		got, err := calc.Timeline(context.Background(), delivery.Scope{}, want.ChangeID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got.Team, got.Service = "", ""
+		if a, b := fmt.Sprintf("%+v", got), fmt.Sprintf("%+v", want); a != b {
+			t.Errorf("%s: the stored waterfall differs from the timeline:\n%s\n%s", want.ChangeID, b, a)
+		}
+	}
 }
 
 // randomHistory makes changes with any subset of review events (some out of

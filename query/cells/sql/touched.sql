@@ -1,10 +1,9 @@
 {{/*
-Every service that a write after {since:DateTime64(3, 'UTC')} reaches
-(entity_touches, migration 0007), with its latest such write (entity_at,
-pipeline stages left out) and its latest write of any kind (any_at). A cell
-whose latest write falls after its computation less the freshness margin is
-stale: the margin covers writes whose touch was stamped before the
-computation but whose rows became visible after it.
+Maps the writes stamped at or after {since:DateTime64(3, 'UTC')}
+(entity_touches, migration 0007) to the services they reach: per service,
+whether the write is a pipeline run's (by_stage) and the latest such write.
+The rows go to cell_marks; a cell whose latest mark is at or after its
+computation is stale.
 
 A write reaches a cell through:
   - a deployment: every service any event of that deployment named;
@@ -20,7 +19,7 @@ WITH
     touched AS (
         SELECT kind, id, branch, max(at) AS last_at
         FROM entity_touches
-        WHERE at > {since:DateTime64(3, 'UTC')}
+        WHERE at >= {since:DateTime64(3, 'UTC')}
         GROUP BY kind, id, branch
     ),
     -- The change ids and commits that the stages of the runs written name.
@@ -96,6 +95,6 @@ WITH
         WHERE empty(d.change_ids) AND empty(d.commits)
           AND d.repo GLOBAL IN (SELECT repo FROM changes WHERE change_id GLOBAL IN (SELECT change_id FROM changed))
     )
-SELECT service, maxIf(at, NOT by_stage) AS entity_at, max(at) AS any_at
+SELECT service, by_stage, max(at) AS at
 FROM touched_services
-GROUP BY service
+GROUP BY service, by_stage

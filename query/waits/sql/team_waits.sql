@@ -14,19 +14,7 @@ and the active seconds.
 */}}
 WITH
 {{template "stored_facts" "wait_waterfalls"}},
-    -- A change's waterfall from its earliest first deployment in scope.
-    -- (Its row is found by key: aggregating the segment arrays themselves
-    -- costs ClickHouse far more.)
-    waterfalls AS (
-        SELECT change_id, {{template "bucket" "deployed_at"}} AS bucket, s_ns, e_ns, segments
-        FROM facts
-        WHERE (change_id, deployed_at) GLOBAL IN (
-            SELECT change_id, min(deployed_at) AS first_deployed_at
-            FROM facts
-            GROUP BY change_id
-            HAVING first_deployed_at >= {from:DateTime64(9, 'UTC')} AND first_deployed_at < {to:DateTime64(9, 'UTC')})
-        LIMIT 1 BY change_id
-    ),
+{{template "window_waterfalls" .}},
     -- One row per change. A change's seconds in each segment are summed
     -- within its own arrays; no lambda here reads another column, since
     -- ClickHouse copies a captured array for every element it maps.

@@ -41,17 +41,6 @@ of their change ids) and `stage_lookup_keys` (a superset of their change ids
 and deployed commits). Times are handled as Int64 nanoseconds.
 */}}
 
-{{/* subject_change_ids and stage_lookup_keys for subjects drawn from
-"window_links". */}}
-{{define "window_stage_lookups"}}
-    subject_change_ids AS (SELECT change_id FROM window_changes),
-    stage_lookup_keys AS (
-        SELECT change_id AS key FROM window_changes
-        UNION ALL
-        SELECT commit AS key FROM deployments WHERE deployment_id GLOBAL IN window_deployments AND commit != ''
-    )
-{{end}}
-
 {{define "waterfall"}}
     subject_stage_keys AS {{template "materialized" .}}(
         SELECT DISTINCT key, pipeline, run_id, stage
