@@ -27,9 +27,9 @@ CREATE TABLE IF NOT EXISTS entity_touches {{onCluster}}
 )
 ENGINE = {{engine "MergeTree()"}}
 ORDER BY (at, kind, id)
--- Kept a week: a cell computed longer ago than that is computed again
--- whatever the touches say (query/cells.TouchRetention).
-TTL toDateTime(at) + toIntervalDay(7);
+-- Kept a day, enough for the next answer to map them into cell_marks (when
+-- none did for longer, every cell is computed again: query/cells).
+TTL toDateTime(at) + toIntervalDay(1);
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS entity_touches_deployments_mv {{onCluster}} TO {{table "entity_touches"}} AS
 SELECT DISTINCT now64(3) AS at, 'deployment' AS kind, deployment_id AS id, '' AS branch
@@ -62,6 +62,8 @@ CREATE TABLE IF NOT EXISTS cell_marks {{onCluster}}
 )
 ENGINE = {{engine "MergeTree()"}}
 ORDER BY (service, at)
+-- Kept a week: a cell computed longer ago than that is computed again
+-- whatever the marks say (query/cells.MarkRetention).
 TTL toDateTime(at) + toIntervalDay(7);
 
 CREATE TABLE IF NOT EXISTS touches_mapped {{onCluster}}
@@ -160,7 +162,8 @@ ORDER BY (generation, change_id, team);
 -- Each change's waterfall (query/waits/sql/waterfall.sql) in one cell, from
 -- its first successful deployment there per team of the deploying
 -- deployment. segments: (name, state, pipeline, stage, start, end), times
--- in Unix nanoseconds.
+-- in Unix nanoseconds; the seconds waiting, per segment name (those the
+-- change had) and per "pipeline<TAB>stage" summed from them.
 CREATE TABLE IF NOT EXISTS wait_waterfalls {{onCluster}}
 (
     generation     UInt64,
@@ -172,7 +175,13 @@ CREATE TABLE IF NOT EXISTS wait_waterfalls {{onCluster}}
     started_from   LowCardinality(String),
     s_ns           Int64,
     e_ns           Int64,
-    segments       Array(Tuple(String, String, String, String, Int64, Int64))
+    segments       Array(Tuple(String, String, String, String, Int64, Int64)),
+    -- Sums of the segments that reports add up (query/waits/sql/team_waits.sql).
+    waiting_seconds  Float64,
+    segment_seconds  Map(String, Float64),
+    stage_names      Array(String),
+    stage_waiting    Array(Float64),
+    stage_active     Array(Float64)
 )
 ENGINE = {{engine "MergeTree()"}}
 {{shardKey "generation"}}

@@ -739,7 +739,7 @@ CREATE TABLE IF NOT EXISTS entity_touches_local ON CLUSTER `deploylens`
 )
 ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/entity_touches_local', '{replica}')
 ORDER BY (at, kind, id)
-TTL toDateTime(at) + toIntervalDay(7);
+TTL toDateTime(at) + toIntervalDay(1);
 
 CREATE TABLE IF NOT EXISTS entity_touches ON CLUSTER `deploylens` AS entity_touches_local ENGINE = Distributed('deploylens', currentDatabase(), entity_touches_local, rand());
 
@@ -762,6 +762,28 @@ FROM pushes_local;
 CREATE MATERIALIZED VIEW IF NOT EXISTS entity_touches_stages_mv ON CLUSTER `deploylens` TO entity_touches_local AS
 SELECT DISTINCT now64(3) AS at, 'stage' AS kind, pipeline AS id, run_id AS branch
 FROM pipeline_stages_local;
+
+CREATE TABLE IF NOT EXISTS cell_marks_local ON CLUSTER `deploylens`
+(
+    service   String,
+    by_stage  Bool,
+    at        DateTime64(3, 'UTC')
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/cell_marks_local', '{replica}')
+ORDER BY (service, at)
+TTL toDateTime(at) + toIntervalDay(7);
+
+CREATE TABLE IF NOT EXISTS cell_marks ON CLUSTER `deploylens` AS cell_marks_local ENGINE = Distributed('deploylens', currentDatabase(), cell_marks_local, rand());
+
+CREATE TABLE IF NOT EXISTS touches_mapped_local ON CLUSTER `deploylens`
+(
+    upto  DateTime64(3, 'UTC')
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/touches_mapped_local', '{replica}')
+ORDER BY upto
+TTL toDateTime(upto) + toIntervalDay(7);
+
+CREATE TABLE IF NOT EXISTS touches_mapped ON CLUSTER `deploylens` AS touches_mapped_local ENGINE = Distributed('deploylens', currentDatabase(), touches_mapped_local, rand());
 
 CREATE TABLE IF NOT EXISTS deployment_keys_local ON CLUSTER `deploylens`
 (
@@ -856,9 +878,15 @@ CREATE TABLE IF NOT EXISTS wait_waterfalls_local ON CLUSTER `deploylens`
     change_id      String,
     deployment_id  String,
     deployed_at    DateTime64(9, 'UTC'),
+    started_from   LowCardinality(String),
     s_ns           Int64,
     e_ns           Int64,
-    segments       Array(Tuple(String, String, String, String, Int64, Int64))
+    segments       Array(Tuple(String, String, String, String, Int64, Int64)),
+    waiting_seconds  Float64,
+    segment_seconds  Map(String, Float64),
+    stage_names      Array(String),
+    stage_waiting    Array(Float64),
+    stage_active     Array(Float64)
 )
 ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/wait_waterfalls_local', '{replica}')
 

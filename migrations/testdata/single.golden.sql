@@ -679,7 +679,7 @@ CREATE TABLE IF NOT EXISTS entity_touches
 )
 ENGINE = MergeTree()
 ORDER BY (at, kind, id)
-TTL toDateTime(at) + toIntervalDay(7);
+TTL toDateTime(at) + toIntervalDay(1);
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS entity_touches_deployments_mv  TO entity_touches AS
 SELECT DISTINCT now64(3) AS at, 'deployment' AS kind, deployment_id AS id, '' AS branch
@@ -700,6 +700,24 @@ FROM pushes;
 CREATE MATERIALIZED VIEW IF NOT EXISTS entity_touches_stages_mv  TO entity_touches AS
 SELECT DISTINCT now64(3) AS at, 'stage' AS kind, pipeline AS id, run_id AS branch
 FROM pipeline_stages;
+
+CREATE TABLE IF NOT EXISTS cell_marks 
+(
+    service   String,
+    by_stage  Bool,
+    at        DateTime64(3, 'UTC')
+)
+ENGINE = MergeTree()
+ORDER BY (service, at)
+TTL toDateTime(at) + toIntervalDay(7);
+
+CREATE TABLE IF NOT EXISTS touches_mapped 
+(
+    upto  DateTime64(3, 'UTC')
+)
+ENGINE = MergeTree()
+ORDER BY upto
+TTL toDateTime(upto) + toIntervalDay(7);
 
 CREATE TABLE IF NOT EXISTS deployment_keys 
 (
@@ -786,9 +804,15 @@ CREATE TABLE IF NOT EXISTS wait_waterfalls
     change_id      String,
     deployment_id  String,
     deployed_at    DateTime64(9, 'UTC'),
+    started_from   LowCardinality(String),
     s_ns           Int64,
     e_ns           Int64,
-    segments       Array(Tuple(String, String, String, String, Int64, Int64))
+    segments       Array(Tuple(String, String, String, String, Int64, Int64)),
+    waiting_seconds  Float64,
+    segment_seconds  Map(String, Float64),
+    stage_names      Array(String),
+    stage_waiting    Array(Float64),
+    stage_active     Array(Float64)
 )
 ENGINE = MergeTree()
 

@@ -40,11 +40,16 @@ var queries = delivery.Queries(sqlFiles, "sql/*.sql")
 // superseded still reads them.
 const SupersededGrace = 5 * time.Minute
 
-// TouchRetention is how long entity_touches and cell_marks keep a write
-// (migration 0007's TTLs). A cell computed longer ago than that, less an
-// hour for the TTL's lag, is computed again whatever the marks say, since a
-// write that made it stale may be gone from them.
-const TouchRetention = 7 * 24 * time.Hour
+// MarkRetention is how long cell_marks keeps a write mapped to its
+// services, and TouchRetention how long entity_touches keeps a write not
+// mapped yet (migration 0007's TTLs). A cell computed longer ago than
+// MarkRetention, and every cell when touches went unmapped for longer than
+// TouchRetention, less an hour for the TTLs' lag, is computed again
+// whatever the marks say: a write that made it stale may be gone.
+const (
+	MarkRetention  = 7 * 24 * time.Hour
+	TouchRetention = 24 * time.Hour
+)
 
 // refreshTimeout bounds one cell's computation. It runs detached from the
 // request that asked for it, so an answer that gives up does not waste the
@@ -130,7 +135,7 @@ type clock struct {
 // Generations returns the current generation of kind's facts in every
 // cell of scope (its services in its environment), computing first the
 // cells that have none or are stale: written at or after their
-// computation, or computed longer ago than TouchRetention.
+// computation, or older than the marks kept (MarkRetention, TouchRetention).
 func (k *Keeper) Generations(ctx context.Context, scope delivery.Scope, kind Kind) ([]uint64, error) {
 	params := delivery.With(scope.Parameters(), "kind", kind.Name, "variant", kind.Variant)
 	rows, err := k.run().Query(ctx, k.cellsQuery(), delivery.Variant{}, params)
@@ -165,11 +170,12 @@ func (k *Keeper) Generations(ctx context.Context, scope delivery.Scope, kind Kin
 			cells[i].anyAt = later(cells[i].anyAt, m.anyAt)
 		}
 	}
+	lost := c.horizon.Sub(c.mappedUpto) > TouchRetention-time.Hour
 	gens := make([]uint64, len(cells))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(refreshConcurrency)
 	for i, s := range cells {
-		expired := c.horizon.Sub(s.computedAt) > TouchRetention-time.Hour
+		expired := lost || c.horizon.Sub(s.computedAt) > MarkRetention-time.Hour
 		if s.generation != 0 && !expired && s.written(kind).Before(s.computedAt) {
 			gens[i] = s.generation
 			continue
@@ -199,6 +205,17 @@ func (k *Keeper) cellsQuery() delivery.Query {
 			"FROM clusterAllReplicas('"+strings.ReplaceAll(k.Cluster, "'", "\\'")+"', system.processes)")
 	}
 	return out
+}
+
+// writing binds params, and in cluster mode makes an insert into a
+// Distributed table return only once its shards stored it: marks must be
+// visible before the record of how far touches are mapped.
+func (k *Keeper) writing(ctx context.Context, params clickhouse.Parameters) context.Context {
+	opts := []clickhouse.QueryOption{clickhouse.WithParameters(params)}
+	if k.Cluster != "" {
+		opts = append(opts, clickhouse.WithSettings(clickhouse.Settings{"insert_distributed_sync": 1}))
+	}
+	return clickhouse.Context(ctx, opts...)
 }
 
 func later(a, b time.Time) time.Time {
@@ -239,15 +256,14 @@ func (k *Keeper) mapTouches(ctx context.Context, c clock) (serviceMarks, error) 
 func (k *Keeper) mapSince(ctx context.Context, from time.Time, c clock) (serviceMarks, error) {
 	fromParam := clickhouse.Parameters{"since": from.UTC().Format("2006-01-02 15:04:05.000")}
 	var n uint64
-	if err := k.Conn.QueryRow(clickhouse.Context(ctx, clickhouse.WithParameters(fromParam)),
+	if err := k.Conn.QueryRow(k.writing(ctx, fromParam),
 		"SELECT count() FROM entity_touches WHERE at >= {since:DateTime64(3, 'UTC')}").Scan(&n); err != nil {
 		return serviceMarks{}, fmt.Errorf("count the writes since %v: %w", from, err)
 	}
 	marks := serviceMarks{by: map[string]cellState{}}
 	if n > MaxMappedTouches {
 		// A bulk load: every service is marked written at the last touch.
-		if err := k.Conn.Exec(clickhouse.Context(ctx, clickhouse.WithParameters(clickhouse.Parameters{
-			"at": c.lastTouch.UTC().Format("2006-01-02 15:04:05.000")})),
+		if err := k.Conn.Exec(k.writing(ctx, clickhouse.Parameters{"at": c.lastTouch.UTC().Format("2006-01-02 15:04:05.000")}),
 			`INSERT INTO cell_marks (service, by_stage, at)
 			 SELECT DISTINCT service, false, {at:DateTime64(3, 'UTC')}
 			 FROM (SELECT service FROM deployments UNION ALL SELECT service FROM incidents)`); err != nil {
@@ -259,7 +275,7 @@ func (k *Keeper) mapSince(ctx context.Context, from time.Time, c clock) (service
 		if err != nil {
 			return serviceMarks{}, fmt.Errorf("map the writes since %v: %w", from, err)
 		}
-		batch, err := k.Conn.PrepareBatch(ctx, "INSERT INTO cell_marks (service, by_stage, at)")
+		batch, err := k.Conn.PrepareBatch(k.writing(ctx, nil), "INSERT INTO cell_marks (service, by_stage, at)")
 		if err != nil {
 			rows.Close()
 			return serviceMarks{}, err
@@ -295,8 +311,7 @@ func (k *Keeper) mapSince(ctx context.Context, from time.Time, c clock) (service
 	}
 	// Touches from the horizon on may belong to inserts still running; they
 	// are mapped again next time.
-	if err := k.Conn.Exec(clickhouse.Context(ctx, clickhouse.WithParameters(clickhouse.Parameters{
-		"upto": c.horizon.UTC().Format("2006-01-02 15:04:05.000")})),
+	if err := k.Conn.Exec(k.writing(ctx, clickhouse.Parameters{"upto": c.horizon.UTC().Format("2006-01-02 15:04:05.000")}),
 		"INSERT INTO touches_mapped (upto) SELECT {upto:DateTime64(3, 'UTC')}"); err != nil {
 		return serviceMarks{}, fmt.Errorf("record the mapped writes: %w", err)
 	}

@@ -57,9 +57,11 @@ func TestSupersededFactsAreDropped(t *testing.T) {
 	}
 }
 
-// TestOldCellsAreComputedAgain: entity_touches keeps a week of writes, so a
-// cell computed longer ago is computed again even with no touch in sight;
-// a younger one with no write since is reused.
+// TestOldCellsAreComputedAgain: cell_marks keeps a week of writes and
+// entity_touches a day of writes not mapped yet, so a cell computed longer
+// ago than a week, or any cell when no answer mapped touches for over a
+// day, is computed again even with no mark in sight; a younger one with
+// no write since is reused.
 func TestOldCellsAreComputedAgain(t *testing.T) {
 	conn := deliverytest.Open(t)
 	ctx := context.Background()
@@ -67,20 +69,30 @@ func TestOldCellsAreComputedAgain(t *testing.T) {
 		Event: deliverytest.Event{Team: "payments", Service: "api"}, DeploymentID: "d1", Status: "success",
 		FinishedAt: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}}})
 	// The seed's own touches would make any cell stale; this test is about
-	// cells whose writes are older than the touches kept.
+	// cells whose writes are older than the marks and touches kept.
 	if err := conn.Exec(ctx, "TRUNCATE TABLE entity_touches"); err != nil {
 		t.Fatal(err)
 	}
 	kind := testKind()
 	k := &Keeper{Conn: conn}
 	scope := delivery.Scope{Team: "payments"}
+	day := 24 * time.Hour
 	for _, tc := range []struct {
-		name     string
-		computed time.Duration // ago
-		reused   bool
-	}{{"a day old", 24 * time.Hour, true}, {"eight days old", 8 * 24 * time.Hour, false}} {
+		name             string
+		computed, mapped time.Duration // ago
+		reused           bool
+	}{
+		{"computed a day ago", day, time.Hour, true},
+		{"computed eight days ago", 8 * day, time.Hour, false},
+		{"touches unmapped for two days", day, 2 * day, false},
+	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if err := conn.Exec(ctx, "TRUNCATE TABLE fact_cells"); err != nil {
+			for _, table := range []string{"fact_cells", "touches_mapped"} {
+				if err := conn.Exec(ctx, "TRUNCATE TABLE "+table); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := conn.Exec(ctx, "INSERT INTO touches_mapped (upto) VALUES (?)", time.Now().Add(-tc.mapped)); err != nil {
 				t.Fatal(err)
 			}
 			if err := k.Record(ctx, kind, "api", "production", 7, time.Now().Add(-tc.computed)); err != nil {
