@@ -73,25 +73,17 @@ func BenchmarkDORA(b *testing.B) {
 	b.Run("one_team_after_a_write", func(b *testing.B) {
 		scope := window
 		scope.Team = "team-07"
-		ctx := context.Background()
 		var r Report
-		i := 0
-		for b.Loop() {
-			b.StopTimer()
-			i++
+		deliverytest.AfterEachWrite(b, func(ctx context.Context, i int) error {
 			fin := benchEnd.Add(-time.Duration(i) * time.Minute)
-			if err := conn.Exec(ctx, `INSERT INTO deployments (deployment_id, event_id, observed_at, ingested_at, source, team, service,
+			return conn.Exec(ctx, `INSERT INTO deployments (deployment_id, event_id, observed_at, ingested_at, source, team, service,
 				environment, started_at, finished_at, status, change_ids)
 				VALUES (?, ?, ?, now64(3), 'bench', 'team-07', 'svc-035', 'production', ?, ?, 'success', ['org/svc-035#175'])`,
-				fmt.Sprintf("svc-035/write-%d", i), fmt.Sprintf("write-%d", i), fin, fin.Add(-time.Minute), fin); err != nil {
-				b.Fatal(err)
-			}
-			b.StartTimer()
-			var err error
-			if r, err = calc.Report(ctx, scope, 0); err != nil {
-				b.Fatal(err)
-			}
-		}
+				fmt.Sprintf("svc-035/write-%d", i), fmt.Sprintf("write-%d", i), fin, fin.Add(-time.Minute), fin)
+		}, func(ctx context.Context) (err error) {
+			r, err = calc.Report(ctx, scope, 0)
+			return err
+		})
 		b.ReportMetric(float64(r.DeploymentFrequency.Deployments), "deployments")
 	})
 }

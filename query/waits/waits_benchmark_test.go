@@ -54,25 +54,17 @@ func BenchmarkWaits(b *testing.B) {
 	// cell of five) are computed again; the write itself is not timed.
 	b.Run("one_team_after_a_write", func(b *testing.B) {
 		scope := delivery.Scope{Team: "team-07", From: end.AddDate(0, 0, -90), To: end}
-		ctx := context.Background()
 		var r Report
-		i := 0
-		for b.Loop() {
-			b.StopTimer()
-			i++
+		deliverytest.AfterEachWrite(b, func(ctx context.Context, i int) error {
 			at := end.Add(-time.Duration(i) * time.Hour)
-			if err := conn.Exec(ctx, `INSERT INTO pipeline_stages (pipeline, run_id, stage, event_id, observed_at, ingested_at, source,
+			return conn.Exec(ctx, `INSERT INTO pipeline_stages (pipeline, run_id, stage, event_id, observed_at, ingested_at, source,
 				team, service, environment, kind, queued_at, started_at, finished_at, result, change_ids)
 				VALUES ('bench-ci', ?, 'build', ?, ?, now64(3), 'bench', 'team-07', 'svc-035', 'production', 'build', ?, ?, ?, 'success', ['org/svc-035#175'])`,
-				fmt.Sprintf("write-%d", i), fmt.Sprintf("write-%d", i), at, at.Add(-time.Hour), at.Add(-50*time.Minute), at); err != nil {
-				b.Fatal(err)
-			}
-			b.StartTimer()
-			var err error
-			if r, err = calc.Report(ctx, scope); err != nil {
-				b.Fatal(err)
-			}
-		}
+				fmt.Sprintf("write-%d", i), fmt.Sprintf("write-%d", i), at, at.Add(-time.Hour), at.Add(-50*time.Minute), at)
+		}, func(ctx context.Context) (err error) {
+			r, err = calc.Report(ctx, scope)
+			return err
+		})
 		b.ReportMetric(float64(r.Changes), "changes")
 	})
 }

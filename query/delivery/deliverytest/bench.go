@@ -83,3 +83,22 @@ func settle(tb testing.TB, conn driver.Conn) {
 	}
 	tb.Logf("seed: %d tables merged, background merges settled, in %v", merged, time.Since(start).Round(time.Second))
 }
+
+// AfterEachWrite measures answer under ingest: before each of b's
+// iterations write(i) stores something (untimed), then answer runs (timed).
+func AfterEachWrite(b *testing.B, write func(ctx context.Context, i int) error, answer func(ctx context.Context) error) {
+	b.Helper()
+	ctx := context.Background()
+	i := 0
+	for b.Loop() {
+		b.StopTimer()
+		i++
+		if err := write(ctx, i); err != nil {
+			b.Fatal("write:", err)
+		}
+		b.StartTimer()
+		if err := answer(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
