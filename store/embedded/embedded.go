@@ -42,6 +42,9 @@ type Options struct {
 	Addr    string // listen address, default 127.0.0.1:0 (a free port)
 	// FollowParent stops the engine when this process dies, even by SIGKILL.
 	FollowParent bool
+	// RemoveDataDir deletes DataDir when the engine stops: for a throwaway
+	// engine, such as the one a test binary starts.
+	RemoveDataDir bool
 	// Connections is how many queries the engine runs at once, each on its
 	// own chDB connection (0: the engine's default, 4); inserts and ingest's
 	// lookups have one more connection of their own.
@@ -120,6 +123,9 @@ func Start(ctx context.Context, opt Options) (*Engine, error) {
 		"--addr-file", filepath.Join(opt.DataDir, AddrFile)}
 	if opt.FollowParent {
 		args = append(args, "--follow-parent")
+	}
+	if opt.RemoveDataDir {
+		args = append(args, "--remove-data-dir")
 	}
 	if opt.Connections > 0 {
 		args = append(args, "--connections", strconv.Itoa(opt.Connections))

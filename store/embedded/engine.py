@@ -40,6 +40,7 @@ import http.server
 import os
 import queue
 import re
+import shutil
 import signal
 import socketserver
 import struct
@@ -509,6 +510,11 @@ def main():
     ap.add_argument("--addr-file", default="")
     ap.add_argument("--follow-parent", action="store_true")
     ap.add_argument(
+        "--remove-data-dir",
+        action="store_true",
+        help="delete --data-dir when the engine stops (a throwaway engine, e.g. tests')",
+    )
+    ap.add_argument(
         "--connections",
         type=int,
         default=DEFAULT_CONNECTIONS,
@@ -552,6 +558,8 @@ def main():
                     os.remove(args.addr_file)
             except OSError:
                 pass
+        if args.remove_data_dir:
+            shutil.rmtree(args.data_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

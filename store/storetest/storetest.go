@@ -78,7 +78,7 @@ func EngineURL(tb testing.TB) string {
 			return
 		}
 		shared, onceErr = embedded.Start(context.Background(), embedded.Options{
-			DataDir: dir, Python: Python(tb), FollowParent: true, Connections: EngineConnections,
+			DataDir: dir, Python: Python(tb), FollowParent: true, RemoveDataDir: true, Connections: EngineConnections,
 			Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		})
 		if onceErr == nil {
