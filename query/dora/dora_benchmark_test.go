@@ -73,7 +73,11 @@ func BenchmarkDORA(b *testing.B) {
 	b.Run("one_team_after_a_write", func(b *testing.B) {
 		scope := window
 		scope.Team = "team-07"
-		var r Report
+		// The cells computed first, as the benchmark above leaves them.
+		r, err := calc.Report(context.Background(), scope, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
 		deliverytest.AfterEachWrite(b, func(ctx context.Context, i int) error {
 			fin := benchEnd.Add(-time.Duration(i) * time.Minute)
 			return conn.Exec(ctx, `INSERT INTO deployments (deployment_id, event_id, observed_at, ingested_at, source, team, service,
