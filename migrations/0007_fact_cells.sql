@@ -12,44 +12,50 @@
 -- A cell is stale when an entity its facts rest on was written after they
 -- were computed. entity_touches records, by materialized views on every
 -- insert, when each deployment, incident, change, push and pipeline run was
--- last written (ClickHouse's clock at insert); deployment_keys finds the
--- deployments that list a change id or a commit, or deployed a commit, so a
--- change or a stage written later reaches the cells whose links or
--- waterfalls it can alter. Answers map new touches to services once, into
--- cell_marks.
+-- last written (ClickHouse's clock at insert). Answers map new touches to
+-- the services they reach once, into cell_marks (query/cells/sql/
+-- touched.sql): a change or a stage written later reaches the cells whose
+-- links or waterfalls it can alter through the deployments that list or
+-- deployed its id or commits.
 
+-- One row per insert into an entity table: when ClickHouse took it, and
+-- the entities it wrote (id, and a push's branch or a run's id), kept in
+-- one array so that a touch costs an array element rather than a row.
 CREATE TABLE IF NOT EXISTS entity_touches {{onCluster}}
 (
     at      DateTime64(3, 'UTC'),
     kind    LowCardinality(String),
-    id      String,
-    branch  String
+    ids     Array(Tuple(String, String))
 )
 ENGINE = {{engine "MergeTree()"}}
-ORDER BY (at, kind, id)
+PARTITION BY toDate(at)
+ORDER BY (at, kind)
 -- Kept a day, enough for the next answer to map them into cell_marks (when
--- none did for longer, every cell is computed again: query/cells).
-TTL toDateTime(at) + toIntervalDay(1);
+-- none did for longer, every cell is computed again: query/cells). Whole
+-- days are dropped: a TTL that rewrote parts cost ingest a fifth of its
+-- engine time.
+TTL toDateTime(at) + toIntervalDay(1)
+SETTINGS ttl_only_drop_parts = 1;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS entity_touches_deployments_mv {{onCluster}} TO {{table "entity_touches"}} AS
-SELECT DISTINCT now64(3) AS at, 'deployment' AS kind, deployment_id AS id, '' AS branch
+SELECT now64(3) AS at, 'deployment' AS kind, groupUniqArray((deployment_id, '')) AS ids
 FROM {{table "deployments"}};
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS entity_touches_incidents_mv {{onCluster}} TO {{table "entity_touches"}} AS
-SELECT DISTINCT now64(3) AS at, 'incident' AS kind, incident_id AS id, '' AS branch
+SELECT now64(3) AS at, 'incident' AS kind, groupUniqArray((incident_id, '')) AS ids
 FROM {{table "incidents"}};
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS entity_touches_changes_mv {{onCluster}} TO {{table "entity_touches"}} AS
-SELECT DISTINCT now64(3) AS at, 'change' AS kind, change_id AS id, '' AS branch
+SELECT now64(3) AS at, 'change' AS kind, groupUniqArray((change_id, '')) AS ids
 FROM {{table "changes"}};
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS entity_touches_pushes_mv {{onCluster}} TO {{table "entity_touches"}} AS
-SELECT DISTINCT now64(3) AS at, 'push' AS kind, repo AS id, branch
+SELECT now64(3) AS at, 'push' AS kind, groupUniqArray((repo, branch)) AS ids
 FROM {{table "pushes"}};
 
--- A pipeline run: id is the pipeline, branch the run.
+-- A pipeline run: the pipeline and the run.
 CREATE MATERIALIZED VIEW IF NOT EXISTS entity_touches_stages_mv {{onCluster}} TO {{table "entity_touches"}} AS
-SELECT DISTINCT now64(3) AS at, 'stage' AS kind, pipeline AS id, run_id AS branch
+SELECT now64(3) AS at, 'stage' AS kind, groupUniqArray((pipeline, run_id)) AS ids
 FROM {{table "pipeline_stages"}};
 
 -- The services the touches reach, as answers map them (query/cells/sql/
@@ -73,28 +79,6 @@ CREATE TABLE IF NOT EXISTS touches_mapped {{onCluster}}
 ENGINE = {{engine "MergeTree()"}}
 ORDER BY upto
 TTL toDateTime(upto) + toIntervalDay(7);
-
-CREATE TABLE IF NOT EXISTS deployment_keys {{onCluster}}
-(
-    key            String,
-    deployment_id  String,
-    observed_at    DateTime64(9, 'UTC')
-)
-ENGINE = {{engine "ReplacingMergeTree(observed_at)"}}
-{{shardKey "cityHash64(deployment_id)"}}
-PRIMARY KEY key
-ORDER BY (key, deployment_id)
-SETTINGS index_granularity = 128, min_compress_block_size = 4096, max_compress_block_size = 65536;
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS deployment_keys_mv {{onCluster}} TO {{table "deployment_keys"}} AS
-SELECT key, deployment_id, observed_at
-FROM {{table "deployments"}}
-ARRAY JOIN arrayFilter(k -> k != '', arrayDistinct(arrayConcat(change_ids, commits, [commit]))) AS key;
-
-INSERT INTO deployment_keys (key, deployment_id, observed_at)
-SELECT key, deployment_id, observed_at
-FROM deployments
-ARRAY JOIN arrayFilter(k -> k != '', arrayDistinct(arrayConcat(change_ids, commits, [commit]))) AS key;
 
 -- One row per computation of a cell's facts of one kind (dora, waits) and
 -- variant (the settings they depend on, e.g. the attribution window); the

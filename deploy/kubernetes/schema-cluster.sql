@@ -734,33 +734,34 @@ CREATE TABLE IF NOT EXISTS entity_touches_local ON CLUSTER `deploylens`
 (
     at      DateTime64(3, 'UTC'),
     kind    LowCardinality(String),
-    id      String,
-    branch  String
+    ids     Array(Tuple(String, String))
 )
 ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/entity_touches_local', '{replica}')
-ORDER BY (at, kind, id)
-TTL toDateTime(at) + toIntervalDay(1);
+PARTITION BY toDate(at)
+ORDER BY (at, kind)
+TTL toDateTime(at) + toIntervalDay(1)
+SETTINGS ttl_only_drop_parts = 1;
 
 CREATE TABLE IF NOT EXISTS entity_touches ON CLUSTER `deploylens` AS entity_touches_local ENGINE = Distributed('deploylens', currentDatabase(), entity_touches_local, rand());
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS entity_touches_deployments_mv ON CLUSTER `deploylens` TO entity_touches_local AS
-SELECT DISTINCT now64(3) AS at, 'deployment' AS kind, deployment_id AS id, '' AS branch
+SELECT now64(3) AS at, 'deployment' AS kind, groupUniqArray((deployment_id, '')) AS ids
 FROM deployments_local;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS entity_touches_incidents_mv ON CLUSTER `deploylens` TO entity_touches_local AS
-SELECT DISTINCT now64(3) AS at, 'incident' AS kind, incident_id AS id, '' AS branch
+SELECT now64(3) AS at, 'incident' AS kind, groupUniqArray((incident_id, '')) AS ids
 FROM incidents_local;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS entity_touches_changes_mv ON CLUSTER `deploylens` TO entity_touches_local AS
-SELECT DISTINCT now64(3) AS at, 'change' AS kind, change_id AS id, '' AS branch
+SELECT now64(3) AS at, 'change' AS kind, groupUniqArray((change_id, '')) AS ids
 FROM changes_local;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS entity_touches_pushes_mv ON CLUSTER `deploylens` TO entity_touches_local AS
-SELECT DISTINCT now64(3) AS at, 'push' AS kind, repo AS id, branch
+SELECT now64(3) AS at, 'push' AS kind, groupUniqArray((repo, branch)) AS ids
 FROM pushes_local;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS entity_touches_stages_mv ON CLUSTER `deploylens` TO entity_touches_local AS
-SELECT DISTINCT now64(3) AS at, 'stage' AS kind, pipeline AS id, run_id AS branch
+SELECT now64(3) AS at, 'stage' AS kind, groupUniqArray((pipeline, run_id)) AS ids
 FROM pipeline_stages_local;
 
 CREATE TABLE IF NOT EXISTS cell_marks_local ON CLUSTER `deploylens`
@@ -784,30 +785,6 @@ ORDER BY upto
 TTL toDateTime(upto) + toIntervalDay(7);
 
 CREATE TABLE IF NOT EXISTS touches_mapped ON CLUSTER `deploylens` AS touches_mapped_local ENGINE = Distributed('deploylens', currentDatabase(), touches_mapped_local, rand());
-
-CREATE TABLE IF NOT EXISTS deployment_keys_local ON CLUSTER `deploylens`
-(
-    key            String,
-    deployment_id  String,
-    observed_at    DateTime64(9, 'UTC')
-)
-ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/deployment_keys_local', '{replica}', observed_at)
-
-PRIMARY KEY key
-ORDER BY (key, deployment_id)
-SETTINGS index_granularity = 128, min_compress_block_size = 4096, max_compress_block_size = 65536;
-
-CREATE TABLE IF NOT EXISTS deployment_keys ON CLUSTER `deploylens` AS deployment_keys_local ENGINE = Distributed('deploylens', currentDatabase(), deployment_keys_local, cityHash64(deployment_id));
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS deployment_keys_mv ON CLUSTER `deploylens` TO deployment_keys_local AS
-SELECT key, deployment_id, observed_at
-FROM deployments_local
-ARRAY JOIN arrayFilter(k -> k != '', arrayDistinct(arrayConcat(change_ids, commits, [commit]))) AS key;
-
-INSERT INTO deployment_keys (key, deployment_id, observed_at)
-SELECT key, deployment_id, observed_at
-FROM deployments
-ARRAY JOIN arrayFilter(k -> k != '', arrayDistinct(arrayConcat(change_ids, commits, [commit]))) AS key;
 
 CREATE TABLE IF NOT EXISTS fact_cells_local ON CLUSTER `deploylens`
 (

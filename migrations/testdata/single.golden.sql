@@ -674,31 +674,32 @@ CREATE TABLE IF NOT EXISTS entity_touches
 (
     at      DateTime64(3, 'UTC'),
     kind    LowCardinality(String),
-    id      String,
-    branch  String
+    ids     Array(Tuple(String, String))
 )
 ENGINE = MergeTree()
-ORDER BY (at, kind, id)
-TTL toDateTime(at) + toIntervalDay(1);
+PARTITION BY toDate(at)
+ORDER BY (at, kind)
+TTL toDateTime(at) + toIntervalDay(1)
+SETTINGS ttl_only_drop_parts = 1;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS entity_touches_deployments_mv  TO entity_touches AS
-SELECT DISTINCT now64(3) AS at, 'deployment' AS kind, deployment_id AS id, '' AS branch
+SELECT now64(3) AS at, 'deployment' AS kind, groupUniqArray((deployment_id, '')) AS ids
 FROM deployments;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS entity_touches_incidents_mv  TO entity_touches AS
-SELECT DISTINCT now64(3) AS at, 'incident' AS kind, incident_id AS id, '' AS branch
+SELECT now64(3) AS at, 'incident' AS kind, groupUniqArray((incident_id, '')) AS ids
 FROM incidents;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS entity_touches_changes_mv  TO entity_touches AS
-SELECT DISTINCT now64(3) AS at, 'change' AS kind, change_id AS id, '' AS branch
+SELECT now64(3) AS at, 'change' AS kind, groupUniqArray((change_id, '')) AS ids
 FROM changes;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS entity_touches_pushes_mv  TO entity_touches AS
-SELECT DISTINCT now64(3) AS at, 'push' AS kind, repo AS id, branch
+SELECT now64(3) AS at, 'push' AS kind, groupUniqArray((repo, branch)) AS ids
 FROM pushes;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS entity_touches_stages_mv  TO entity_touches AS
-SELECT DISTINCT now64(3) AS at, 'stage' AS kind, pipeline AS id, run_id AS branch
+SELECT now64(3) AS at, 'stage' AS kind, groupUniqArray((pipeline, run_id)) AS ids
 FROM pipeline_stages;
 
 CREATE TABLE IF NOT EXISTS cell_marks 
@@ -718,28 +719,6 @@ CREATE TABLE IF NOT EXISTS touches_mapped
 ENGINE = MergeTree()
 ORDER BY upto
 TTL toDateTime(upto) + toIntervalDay(7);
-
-CREATE TABLE IF NOT EXISTS deployment_keys 
-(
-    key            String,
-    deployment_id  String,
-    observed_at    DateTime64(9, 'UTC')
-)
-ENGINE = ReplacingMergeTree(observed_at)
-
-PRIMARY KEY key
-ORDER BY (key, deployment_id)
-SETTINGS index_granularity = 128, min_compress_block_size = 4096, max_compress_block_size = 65536;
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS deployment_keys_mv  TO deployment_keys AS
-SELECT key, deployment_id, observed_at
-FROM deployments
-ARRAY JOIN arrayFilter(k -> k != '', arrayDistinct(arrayConcat(change_ids, commits, [commit]))) AS key;
-
-INSERT INTO deployment_keys (key, deployment_id, observed_at)
-SELECT key, deployment_id, observed_at
-FROM deployments
-ARRAY JOIN arrayFilter(k -> k != '', arrayDistinct(arrayConcat(change_ids, commits, [commit]))) AS key;
 
 CREATE TABLE IF NOT EXISTS fact_cells 
 (

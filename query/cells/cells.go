@@ -257,7 +257,7 @@ func (k *Keeper) mapSince(ctx context.Context, from time.Time, c clock) (service
 	fromParam := clickhouse.Parameters{"since": from.UTC().Format("2006-01-02 15:04:05.000")}
 	var n uint64
 	if err := k.Conn.QueryRow(k.writing(ctx, fromParam),
-		"SELECT count() FROM entity_touches WHERE at >= {since:DateTime64(3, 'UTC')}").Scan(&n); err != nil {
+		"SELECT sum(length(ids)) FROM entity_touches WHERE at >= {since:DateTime64(3, 'UTC')}").Scan(&n); err != nil {
 		return serviceMarks{}, fmt.Errorf("count the writes since %v: %w", from, err)
 	}
 	marks := serviceMarks{by: map[string]cellState{}}
