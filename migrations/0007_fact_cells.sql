@@ -14,9 +14,8 @@
 -- insert, when each deployment, incident, change, push and pipeline run was
 -- last written (ClickHouse's clock at insert). Answers map new touches to
 -- the services they reach once, into cell_marks (query/cells/sql/
--- touched.sql): a change or a stage written later reaches the cells whose
--- links or waterfalls it can alter through the deployments that list or
--- deployed its id or commits.
+-- touched.sql); deployment_keys leads a change or a stage written later to
+-- the deployments that list or deployed its id or commits.
 
 -- One row per insert into an entity table: when ClickHouse took it, and
 -- the entities it wrote (id, and a push's branch or a run's id), kept in
@@ -79,6 +78,29 @@ CREATE TABLE IF NOT EXISTS touches_mapped {{onCluster}}
 ENGINE = {{engine "MergeTree()"}}
 ORDER BY upto
 TTL toDateTime(upto) + toIntervalDay(7);
+
+-- The deployments that list a change id or a commit, or deployed a commit,
+-- by that key: how a change or a stage written later reaches the cells
+-- whose links or waterfalls it can alter. Read only when answers map
+-- writes; default granules keep its cost on every insert low.
+CREATE TABLE IF NOT EXISTS deployment_keys {{onCluster}}
+(
+    key            String,
+    deployment_id  String
+)
+ENGINE = {{engine "MergeTree()"}}
+{{shardKey "cityHash64(deployment_id)"}}
+ORDER BY key;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS deployment_keys_mv {{onCluster}} TO {{table "deployment_keys"}} AS
+SELECT key, deployment_id
+FROM {{table "deployments"}}
+ARRAY JOIN arrayFilter(k -> k != '', arrayDistinct(arrayConcat(change_ids, commits, [commit]))) AS key;
+
+INSERT INTO deployment_keys (key, deployment_id)
+SELECT key, deployment_id
+FROM deployments
+ARRAY JOIN arrayFilter(k -> k != '', arrayDistinct(arrayConcat(change_ids, commits, [commit]))) AS key;
 
 -- One row per computation of a cell's facts of one kind (dora, waits) and
 -- variant (the settings they depend on, e.g. the attribution window); the

@@ -786,6 +786,27 @@ TTL toDateTime(upto) + toIntervalDay(7);
 
 CREATE TABLE IF NOT EXISTS touches_mapped ON CLUSTER `deploylens` AS touches_mapped_local ENGINE = Distributed('deploylens', currentDatabase(), touches_mapped_local, rand());
 
+CREATE TABLE IF NOT EXISTS deployment_keys_local ON CLUSTER `deploylens`
+(
+    key            String,
+    deployment_id  String
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/deployment_keys_local', '{replica}')
+
+ORDER BY key;
+
+CREATE TABLE IF NOT EXISTS deployment_keys ON CLUSTER `deploylens` AS deployment_keys_local ENGINE = Distributed('deploylens', currentDatabase(), deployment_keys_local, cityHash64(deployment_id));
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS deployment_keys_mv ON CLUSTER `deploylens` TO deployment_keys_local AS
+SELECT key, deployment_id
+FROM deployments_local
+ARRAY JOIN arrayFilter(k -> k != '', arrayDistinct(arrayConcat(change_ids, commits, [commit]))) AS key;
+
+INSERT INTO deployment_keys (key, deployment_id)
+SELECT key, deployment_id
+FROM deployments
+ARRAY JOIN arrayFilter(k -> k != '', arrayDistinct(arrayConcat(change_ids, commits, [commit]))) AS key;
+
 CREATE TABLE IF NOT EXISTS fact_cells_local ON CLUSTER `deploylens`
 (
     kind         LowCardinality(String),

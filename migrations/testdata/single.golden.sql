@@ -720,6 +720,25 @@ ENGINE = MergeTree()
 ORDER BY upto
 TTL toDateTime(upto) + toIntervalDay(7);
 
+CREATE TABLE IF NOT EXISTS deployment_keys 
+(
+    key            String,
+    deployment_id  String
+)
+ENGINE = MergeTree()
+
+ORDER BY key;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS deployment_keys_mv  TO deployment_keys AS
+SELECT key, deployment_id
+FROM deployments
+ARRAY JOIN arrayFilter(k -> k != '', arrayDistinct(arrayConcat(change_ids, commits, [commit]))) AS key;
+
+INSERT INTO deployment_keys (key, deployment_id)
+SELECT key, deployment_id
+FROM deployments
+ARRAY JOIN arrayFilter(k -> k != '', arrayDistinct(arrayConcat(change_ids, commits, [commit]))) AS key;
+
 CREATE TABLE IF NOT EXISTS fact_cells 
 (
     kind         LowCardinality(String),

@@ -9,7 +9,7 @@ A write reaches a cell through:
   - a deployment: every service any event of that deployment named;
   - an incident: its services, and those of the deployment it names;
   - a change: the deployments that list its id, its merge commit or one of
-    its commits, or deployed one of them, and the
+    its commits, or deployed one of them (deployment_keys), and the
     deployments linked by push chains in its repository;
   - a push: the deployments of its repository and branch;
   - a pipeline run: as a change, each change its stages name, and the
@@ -60,16 +60,10 @@ WITH
         INNER JOIN (SELECT id, last_at AS at FROM touched WHERE kind = 'incident') AS t ON t.id = i.incident_id
         WHERE i.incident_id GLOBAL IN (SELECT id FROM touched WHERE kind = 'incident') AND i.caused_by_deployment != ''
         UNION ALL
-        -- (A scan of every deployment's keys, paid only by an answer after
-        -- writes: a lookup table kept on every insert cost ingest more.)
         SELECT k.deployment_id, ck.key_at, ck.by_stage
-        FROM (
-            SELECT deployment_id, key
-            FROM deployments
-            ARRAY JOIN arrayConcat(change_ids, commits, [commit]) AS key
-            WHERE key GLOBAL IN (SELECT key FROM change_keys)
-        ) AS k
+        FROM deployment_keys AS k
         INNER JOIN change_keys AS ck ON ck.key = k.key
+        WHERE k.key GLOBAL IN (SELECT key FROM change_keys)
     ),
     touched_services AS (
         SELECT d.service AS service, r.at AS at, r.by_stage AS by_stage
