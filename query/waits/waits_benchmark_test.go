@@ -2,8 +2,8 @@ package waits
 
 import (
 	"context"
-	"fmt"
 	"flag"
+	"fmt"
 	"testing"
 	"time"
 
