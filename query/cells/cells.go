@@ -137,29 +137,13 @@ type clock struct {
 // cells that have none or are stale: written at or after their
 // computation, or older than the marks kept (MarkRetention, TouchRetention).
 func (k *Keeper) Generations(ctx context.Context, scope delivery.Scope, kind Kind) ([]uint64, error) {
-	params := delivery.With(scope.Parameters(), "kind", kind.Name, "variant", kind.Variant)
-	rows, err := k.run().Query(ctx, k.cellsQuery(), delivery.Variant{}, params)
+	cells, c, err := k.states(ctx, scope, kind)
 	if err != nil {
-		return nil, fmt.Errorf("query the scope's cells: %w", err)
+		return nil, err
 	}
-	var (
-		cells []cellState
-		c     clock
-	)
-	for rows.Next() {
-		var s cellState
-		if err := rows.Scan(&s.service, &s.generation, &s.computedAt, &s.entityAt, &s.anyAt,
-			&c.mappedUpto, &c.oldest, &c.lastTouch, &c.horizon); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("read the scope's cells: %w", err)
-		}
-		cells = append(cells, s)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read the scope's cells: %w", err)
-	}
-	if len(cells) > 0 && !c.lastTouch.Before(c.mappedUpto) {
+	switch {
+	case len(cells) == 0:
+	case !c.lastTouch.Before(c.mappedUpto):
 		marks, err := k.mapTouches(ctx, c)
 		if err != nil {
 			return nil, err
@@ -190,6 +174,32 @@ func (k *Keeper) Generations(ctx context.Context, scope delivery.Scope, kind Kin
 		return nil, err
 	}
 	return gens, nil
+}
+
+// states reads scope's cells and the clock (cells.sql).
+func (k *Keeper) states(ctx context.Context, scope delivery.Scope, kind Kind) ([]cellState, clock, error) {
+	params := delivery.With(scope.Parameters(), "kind", kind.Name, "variant", kind.Variant)
+	rows, err := k.run().Query(ctx, k.cellsQuery(), delivery.Variant{}, params)
+	if err != nil {
+		return nil, clock{}, fmt.Errorf("query the scope's cells: %w", err)
+	}
+	defer rows.Close()
+	var (
+		cells []cellState
+		c     clock
+	)
+	for rows.Next() {
+		var s cellState
+		if err := rows.Scan(&s.service, &s.generation, &s.computedAt, &s.entityAt, &s.anyAt,
+			&c.mappedUpto, &c.oldest, &c.lastTouch, &c.horizon); err != nil {
+			return nil, clock{}, fmt.Errorf("read the scope's cells: %w", err)
+		}
+		cells = append(cells, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, clock{}, fmt.Errorf("read the scope's cells: %w", err)
+	}
+	return cells, c, nil
 }
 
 // cellsQuery is cells.sql, reading every node's running inserts in cluster
@@ -254,7 +264,7 @@ func (k *Keeper) mapTouches(ctx context.Context, c clock) (serviceMarks, error) 
 }
 
 func (k *Keeper) mapSince(ctx context.Context, from time.Time, c clock) (serviceMarks, error) {
-	fromParam := clickhouse.Parameters{"since": from.UTC().Format("2006-01-02 15:04:05.000")}
+	fromParam := clickhouse.Parameters{"since": millis(from)}
 	var n uint64
 	if err := k.Conn.QueryRow(k.writing(ctx, fromParam),
 		"SELECT sum(length(ids)) FROM entity_touches WHERE at >= {since:DateTime64(3, 'UTC')}").Scan(&n); err != nil {
@@ -263,7 +273,7 @@ func (k *Keeper) mapSince(ctx context.Context, from time.Time, c clock) (service
 	marks := serviceMarks{by: map[string]cellState{}}
 	if n > MaxMappedTouches {
 		// A bulk load: every service is marked written at the last touch.
-		if err := k.Conn.Exec(k.writing(ctx, clickhouse.Parameters{"at": c.lastTouch.UTC().Format("2006-01-02 15:04:05.000")}),
+		if err := k.Conn.Exec(k.writing(ctx, clickhouse.Parameters{"at": millis(c.lastTouch)}),
 			`INSERT INTO cell_marks (service, by_stage, at)
 			 SELECT DISTINCT service, false, {at:DateTime64(3, 'UTC')}
 			 FROM (SELECT service FROM deployments UNION ALL SELECT service FROM incidents)`); err != nil {
@@ -309,13 +319,21 @@ func (k *Keeper) mapSince(ctx context.Context, from time.Time, c clock) (service
 			return serviceMarks{}, fmt.Errorf("store the marks: %w", err)
 		}
 	}
-	// Touches from the horizon on may belong to inserts still running; they
-	// are mapped again next time.
-	if err := k.Conn.Exec(k.writing(ctx, clickhouse.Parameters{"upto": c.horizon.UTC().Format("2006-01-02 15:04:05.000")}),
-		"INSERT INTO touches_mapped (upto) SELECT {upto:DateTime64(3, 'UTC')}"); err != nil {
-		return serviceMarks{}, fmt.Errorf("record the mapped writes: %w", err)
+	if err := k.mappedUpTo(ctx, c.horizon); err != nil {
+		return serviceMarks{}, err
 	}
 	return marks, nil
+}
+
+// mappedUpTo records that every touch stamped before horizon is mapped.
+// Touches from the horizon on may belong to inserts still running; they are
+// mapped again next time.
+func (k *Keeper) mappedUpTo(ctx context.Context, horizon time.Time) error {
+	if err := k.Conn.Exec(k.writing(ctx, clickhouse.Parameters{"upto": millis(horizon)}),
+		"INSERT INTO touches_mapped (upto) SELECT {upto:DateTime64(3, 'UTC')}"); err != nil {
+		return fmt.Errorf("record the mapped writes: %w", err)
+	}
+	return nil
 }
 
 // refresh computes one cell's facts under a new generation, computed as of
@@ -355,9 +373,7 @@ func (k *Keeper) compute(ctx context.Context, kind Kind, service, env string, no
 	if err != nil {
 		return 0, err
 	}
-	params := delivery.With(cellParams(kind, service, env),
-		"generation", strconv.FormatUint(gen, 10),
-		"computed_at", now.UTC().Format("2006-01-02 15:04:05.000"))
+	params := generationParams(kind, service, env, gen, now)
 	variant, err := k.run().Variant(ctx, params)
 	if err != nil {
 		return 0, err
@@ -376,7 +392,7 @@ func (k *Keeper) compute(ctx context.Context, kind Kind, service, env string, no
 	}
 	// The cell row last: until it is stored, answers read the previous
 	// generation, whose facts are complete.
-	if err := k.run().Exec(ctx, queries["computed"], delivery.Variant{}, params); err != nil {
+	if err := k.Record(ctx, kind, service, env, gen, now); err != nil {
 		return 0, fmt.Errorf("record the %s facts of service %q in %s: %w", kind.Name, service, env, err)
 	}
 	k.Collect(ctx, kind, service, env, now)
@@ -457,12 +473,19 @@ func (k *Keeper) onCluster() string {
 }
 
 // Record stores that kind's facts of a cell were computed under gen as of
-// at (tests use it to lay out generations).
+// at: from then on answers read that generation.
 func (k *Keeper) Record(ctx context.Context, kind Kind, service, env string, gen uint64, at time.Time) error {
-	params := delivery.With(cellParams(kind, service, env),
-		"generation", strconv.FormatUint(gen, 10),
-		"computed_at", at.UTC().Format("2006-01-02 15:04:05.000"))
-	return k.run().Exec(ctx, queries["computed"], delivery.Variant{}, params)
+	return k.run().Exec(ctx, queries["computed"], delivery.Variant{}, generationParams(kind, service, env, gen, at))
+}
+
+// generationParams are the parameters of one computation of a cell.
+func generationParams(kind Kind, service, env string, gen uint64, at time.Time) clickhouse.Parameters {
+	return delivery.With(cellParams(kind, service, env), "generation", strconv.FormatUint(gen, 10), "computed_at", millis(at))
+}
+
+// millis renders a DateTime64(3, 'UTC') parameter value.
+func millis(t time.Time) string {
+	return t.UTC().Format("2006-01-02 15:04:05.000")
 }
 
 // UintArray renders an Array(UInt64) parameter value.
