@@ -153,6 +153,12 @@ func (k *Keeper) Generations(ctx context.Context, scope delivery.Scope, kind Kin
 			cells[i].entityAt = later(cells[i].entityAt, m.entityAt)
 			cells[i].anyAt = later(cells[i].anyAt, m.anyAt)
 		}
+	case c.horizon.Sub(c.mappedUpto) > time.Hour:
+		// Nothing written since: the record moves on, so that a quiet
+		// day does not count as touches lost.
+		if err := k.mappedUpTo(ctx, c.horizon); err != nil {
+			return nil, err
+		}
 	}
 	lost := c.horizon.Sub(c.mappedUpto) > TouchRetention-time.Hour
 	gens := make([]uint64, len(cells))

@@ -96,7 +96,15 @@ func TestOldCellsAreComputedAgain(t *testing.T) {
 			if len(gens) != 1 || (gens[0] == 7) != tc.reused {
 				t.Errorf("generations %v; want generation 7 reused: %v", gens, tc.reused)
 			}
-
+			// Computed again or not, the cell is now fresh: nothing was
+			// written since, however long ago touches were mapped.
+			again, err := k.Generations(ctx, scope, kind)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(again, gens) {
+				t.Errorf("nothing was written, yet the cell was computed again: %v then %v", gens, again)
+			}
 		})
 	}
 }
